@@ -1,0 +1,81 @@
+import multipart from '@fastify/multipart';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { Errors } from '../core/errors.js';
+import { assistantRoutes } from './assistants/routes.js';
+import type { Deps } from './deps.js';
+import { sendError, toApiError } from './error-handler.js';
+import { fileRoutes } from './files/routes.js';
+import { messageRoutes } from './messages/routes.js';
+import { threadRoutes } from './threads/routes.js';
+import { uploadRoutes } from './uploads/routes.js';
+
+const PUBLIC_PATHS = new Set(['/health', '/v1/health']);
+
+/** Builds the HTTP application: every route under `/v1`, OpenAI-shaped errors, request ids, auth. */
+export async function createApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logLevel === 'silent' ? false : { level: deps.logLevel },
+    // per-request log lines cost more than the request itself; errors are still logged
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.limits.bodyBytes,
+    genReqId: () => `req_${randomBytes(16).toString('hex')}`,
+    requestIdHeader: false,
+    return503OnClosing: false,
+    forceCloseConnections: true,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+  });
+
+  // Route patterns by path, to answer a known path with the wrong method as 405, not 404.
+  const routes: Array<{ source: string; pattern: RegExp; methods: Set<string> }> = [];
+  app.addHook('onRoute', (route) => {
+    const source = `^${route.url.replace(/:[A-Za-z_]+/g, '[^/]+').replace(/\/$/, '')}/?$`;
+    let entry = routes.find((r) => r.source === source);
+    if (!entry) routes.push((entry = { source, pattern: new RegExp(source), methods: new Set() }));
+    for (const m of [route.method].flat()) if (m !== 'HEAD') entry.methods.add(m);
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Errors.invalidJson(), undefined);
+    }
+  });
+  await app.register(multipart, {
+    limits: { fileSize: deps.limits.fileBytes, files: 1, fields: 16, parts: 20, fieldSize: 64 * 1024 },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (PUBLIC_PATHS.has(request.url.split('?')[0])) return;
+    request.projectId = await deps.auth.authenticate(request.headers.authorization);
+  });
+
+  app.setErrorHandler((err, request, reply) => sendError(reply, toApiError(err, request, deps.limits)));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const allowed = routes.find((r) => r.pattern.test(path))?.methods;
+    if (allowed && allowed.size > 0) {
+      return sendError(reply, Errors.methodNotAllowed(request.method, path, [...allowed].sort()));
+    }
+    return sendError(reply, Errors.invalidUrl(request.method, path));
+  });
+
+  app.get('/health', async () => ({ status: 'ok', store: deps.store.dialect }));
+  await app.register(
+    async (v1) => {
+      v1.get('/health', async () => ({ status: 'ok', store: deps.store.dialect }));
+      assistantRoutes(v1, deps);
+      threadRoutes(v1, deps);
+      messageRoutes(v1, deps);
+      fileRoutes(v1, deps);
+      uploadRoutes(v1, deps);
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { unixSeconds } from '../../core/clock.js';
+import { Errors } from '../../core/errors.js';
+import { parseBody } from '../../core/validate.js';
+import type { Message, Thread } from '../../core/wire.js';
+import type { Deps } from '../deps.js';
+import { buildMessage } from '../messages/build.js';
+import { resolveToolResources } from '../tool-resources.js';
+import { createThreadBody, modifyThreadBody } from './schema.js';
+
+type IdParams = { Params: { thread_id: string } };
+
+export function threadRoutes(app: FastifyInstance, deps: Deps): void {
+  const { store, clock, ids } = deps;
+
+  async function load(projectId: string, id: string): Promise<Thread> {
+    const t = await store.threads.get(projectId, id);
+    if (!t) throw Errors.notFound('thread', id);
+    return t;
+  }
+
+  app.post('/threads', async (request) => {
+    const body = parseBody(createThreadBody, request.body);
+    const ctx = { store, clock, ids, projectId: request.projectId };
+    const thread: Thread = {
+      id: ids.next('thread'),
+      object: 'thread',
+      created_at: unixSeconds(clock),
+      tool_resources: await resolveToolResources(body.tool_resources, ctx),
+      metadata: body.metadata ?? {},
+    };
+    const messages: Message[] = [];
+    for (const [i, m] of (body.messages ?? []).entries()) {
+      messages.push(await buildMessage(m, thread.id, ctx, `messages[${i}]`));
+    }
+    await store.threads.insert(request.projectId, thread, messages);
+    return thread;
+  });
+
+  app.get<IdParams>('/threads/:thread_id', async (request) => load(request.projectId, request.params.thread_id));
+
+  app.post<IdParams>('/threads/:thread_id', async (request) => {
+    const body = parseBody(modifyThreadBody, request.body);
+    const current = await load(request.projectId, request.params.thread_id);
+    const ctx = { store, clock, projectId: request.projectId };
+    const next: Thread = {
+      ...current,
+      ...(body.metadata !== undefined && { metadata: body.metadata ?? {} }),
+      ...(body.tool_resources !== undefined && {
+        tool_resources: await resolveToolResources(body.tool_resources, ctx),
+      }),
+    };
+    if (!(await store.threads.update(request.projectId, next))) throw Errors.notFound('thread', current.id);
+    return next;
+  });
+
+  app.delete<IdParams>('/threads/:thread_id', async (request) => {
+    const id = request.params.thread_id;
+    if (!(await store.threads.delete(request.projectId, id))) throw Errors.notFound('thread', id);
+    return { id, object: 'thread.deleted', deleted: true };
+  });
+}

@@ -1,0 +1,80 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { BlobStore, PutResult } from '../blob-store.js';
+
+const KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*$/;
+
+/** Blobs as files under one directory, written to a temporary name, fsynced and renamed into place. */
+export class FsBlobStore implements BlobStore {
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  private path(key: string): string {
+    if (!KEY.test(key) || key.split('/').some((s) => s === '.' || s === '..')) {
+      throw new Error(`invalid blob key: ${JSON.stringify(key)}`);
+    }
+    const p = join(this.root, key);
+    if (!p.startsWith(this.root + sep)) throw new Error(`blob key escapes the store: ${key}`);
+    return p;
+  }
+
+  async put(key: string, source: AsyncIterable<Uint8Array> | Readable, options: { maxBytes?: number } = {}): Promise<PutResult> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = `${target}.tmp-${randomBytes(6).toString('hex')}`;
+    const out = createWriteStream(tmp);
+    const md5 = createHash('md5');
+    const max = options.maxBytes ?? Infinity;
+    let bytes = 0;
+    let truncated = false;
+    try {
+      for await (const chunk of source as AsyncIterable<Uint8Array>) {
+        bytes += chunk.length;
+        if (bytes > max) {
+          truncated = true;
+          break;
+        }
+        md5.update(chunk);
+        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', r));
+      }
+      await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
+      if (truncated) {
+        await unlink(tmp);
+        return { bytes, truncated, md5: '' };
+      }
+      const fh = await open(tmp, 'r');
+      await fh.sync();
+      await fh.close();
+      await rename(tmp, target);
+      return { bytes, truncated, md5: md5.digest('hex') };
+    } catch (err) {
+      out.destroy();
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  get(key: string): Readable {
+    return createReadStream(this.path(key));
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.path(key))).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await unlink(this.path(key)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+}

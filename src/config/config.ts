@@ -1,0 +1,92 @@
+import { resolve } from 'node:path';
+
+/** Everything the server reads from its environment, parsed once (see `loadConfig`). */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `sqlite:<path>` (default `<dataDir>/open-assistants.db`) or a `postgres://` URL. */
+  database: { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string; poolSize: number };
+  /** Keys from `API_KEYS` (`key` or `key:project`, comma-separated); empty means "none from env". */
+  envApiKeys: Array<{ key: string; projectId: string }>;
+  limits: {
+    /** Largest JSON request body, bytes. */
+    bodyBytes: number;
+    /** Largest file accepted by `POST /files`, bytes. */
+    fileBytes: number;
+    /** Largest upload part, bytes. */
+    uploadPartBytes: number;
+    /** Largest `bytes` an Upload may declare. */
+    uploadBytes: number;
+  };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Reserved for the model providers: one OpenAI-compatible upstream. */
+  upstream: { baseUrl: string | null; apiKey: string | null };
+}
+
+export class ConfigError extends Error {}
+
+export const DEFAULT_PROJECT = 'default';
+
+const MB = 1024 * 1024;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = resolve(env.DATA_DIR || './data');
+  const dbUrl = env.DATABASE_URL?.trim();
+  let database: Config['database'];
+  if (!dbUrl) database = { kind: 'sqlite', filename: resolve(dataDir, 'open-assistants.db') };
+  else if (/^postgres(ql)?:\/\//.test(dbUrl)) {
+    database = { kind: 'postgres', url: dbUrl, poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000) };
+  } else if (dbUrl.startsWith('sqlite:')) {
+    database = { kind: 'sqlite', filename: resolve(dbUrl.slice('sqlite:'.length)) };
+  } else {
+    throw new ConfigError(
+      `DATABASE_URL must be a postgres:// URL or sqlite:<path>; got "${dbUrl}". Leave it unset for SQLite under DATA_DIR.`,
+    );
+  }
+  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}".`);
+  }
+  return {
+    host: env.HOST || '127.0.0.1',
+    port: int(env, 'PORT', 8080, 0, 65535),
+    dataDir,
+    database,
+    envApiKeys: parseApiKeys(env.API_KEYS),
+    limits: {
+      bodyBytes: int(env, 'MAX_BODY_BYTES', 32 * MB, 1024, 1024 * MB),
+      fileBytes: int(env, 'MAX_FILE_BYTES', 512 * MB, 1, 1024 * 1024 * MB),
+      uploadPartBytes: int(env, 'MAX_UPLOAD_PART_BYTES', 64 * MB, 1, 1024 * 1024 * MB),
+      uploadBytes: int(env, 'MAX_UPLOAD_BYTES', 8 * 1024 * MB, 1, 1024 * 1024 * MB),
+    },
+    logLevel,
+    upstream: { baseUrl: env.UPSTREAM_BASE_URL || null, apiKey: env.UPSTREAM_API_KEY || null },
+  };
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}; got "${raw}".`);
+  }
+  return n;
+}
+
+export function parseApiKeys(raw: string | undefined): Config['envApiKeys'] {
+  if (!raw?.trim()) return [];
+  return raw.split(',').map((entry) => {
+    const item = entry.trim();
+    const colon = item.lastIndexOf(':');
+    const key = colon > 0 ? item.slice(0, colon) : item;
+    const projectId = colon > 0 ? item.slice(colon + 1) : DEFAULT_PROJECT;
+    if (!key || !/^[\x21-\x7e]+$/.test(key) || !/^[A-Za-z0-9_.-]{1,64}$/.test(projectId)) {
+      throw new ConfigError(
+        `API_KEYS must be comma-separated "key" or "key:project" entries (project: letters, digits, _ . -); bad entry "${item}".`,
+      );
+    }
+    return { key, projectId };
+  });
+}

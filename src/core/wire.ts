@@ -1,0 +1,160 @@
+/**
+ * The OpenAI Assistants v2 wire objects, exactly as the official SDKs read them.
+ * Field order follows the API's own responses.
+ */
+import type { Metadata } from './validate.js';
+
+export type { Metadata };
+
+export interface FunctionDefinition {
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown>;
+  strict?: boolean | null;
+}
+
+export interface FileSearchRankingOptions {
+  ranker?: 'auto' | 'default_2024_08_21';
+  score_threshold: number;
+}
+
+export type AssistantTool =
+  | { type: 'code_interpreter' }
+  | { type: 'file_search'; file_search?: { max_num_results?: number; ranking_options?: FileSearchRankingOptions } }
+  | { type: 'function'; function: FunctionDefinition };
+
+export interface ToolResources {
+  code_interpreter?: { file_ids: string[] };
+  file_search?: { vector_store_ids: string[] };
+}
+
+export type ResponseFormat =
+  | 'auto'
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null };
+    };
+
+export interface Assistant {
+  id: string;
+  object: 'assistant';
+  created_at: number;
+  name: string | null;
+  description: string | null;
+  model: string;
+  instructions: string | null;
+  tools: AssistantTool[];
+  tool_resources: ToolResources | null;
+  metadata: Metadata;
+  temperature: number | null;
+  top_p: number | null;
+  response_format: ResponseFormat | null;
+  reasoning_effort: string | null;
+}
+
+export interface Thread {
+  id: string;
+  object: 'thread';
+  created_at: number;
+  tool_resources: ToolResources | null;
+  metadata: Metadata;
+}
+
+export type ImageDetail = 'auto' | 'low' | 'high';
+
+export type TextAnnotation =
+  | { type: 'file_citation'; text: string; file_citation: { file_id: string }; start_index: number; end_index: number }
+  | { type: 'file_path'; text: string; file_path: { file_id: string }; start_index: number; end_index: number };
+
+export type MessageContent =
+  | { type: 'text'; text: { value: string; annotations: TextAnnotation[] } }
+  | { type: 'image_file'; image_file: { file_id: string; detail?: ImageDetail } }
+  | { type: 'image_url'; image_url: { url: string; detail?: ImageDetail } }
+  | { type: 'refusal'; refusal: string };
+
+export type AttachmentTool = { type: 'code_interpreter' } | { type: 'file_search' };
+
+export interface Attachment {
+  file_id: string;
+  tools: AttachmentTool[];
+}
+
+export type MessageStatus = 'in_progress' | 'incomplete' | 'completed';
+export type MessageIncompleteReason = 'content_filter' | 'max_tokens' | 'run_cancelled' | 'run_expired' | 'run_failed';
+
+export interface Message {
+  id: string;
+  object: 'thread.message';
+  created_at: number;
+  assistant_id: string | null;
+  thread_id: string;
+  run_id: string | null;
+  role: 'user' | 'assistant';
+  content: MessageContent[];
+  attachments: Attachment[];
+  metadata: Metadata;
+  status: MessageStatus;
+  incomplete_details: { reason: MessageIncompleteReason } | null;
+  completed_at: number | null;
+  incomplete_at: number | null;
+}
+
+export const FILE_PURPOSES = [
+  'assistants',
+  'assistants_output',
+  'batch',
+  'batch_output',
+  'fine-tune',
+  'fine-tune-results',
+  'vision',
+  'user_data',
+  'evals',
+] as const;
+export type FilePurpose = (typeof FILE_PURPOSES)[number];
+
+export interface OpenAIFile {
+  id: string;
+  object: 'file';
+  bytes: number;
+  created_at: number;
+  expires_at: number | null;
+  filename: string;
+  purpose: FilePurpose;
+  status: 'uploaded' | 'processed' | 'error';
+  status_details: string | null;
+}
+
+export interface Upload {
+  id: string;
+  object: 'upload';
+  bytes: number;
+  created_at: number;
+  filename: string;
+  purpose: string;
+  status: 'pending' | 'completed' | 'cancelled' | 'expired';
+  expires_at: number;
+  file: OpenAIFile | null;
+}
+
+export interface UploadPart {
+  id: string;
+  object: 'upload.part';
+  created_at: number;
+  upload_id: string;
+}
+
+export interface ListResponse<T> {
+  object: 'list';
+  data: T[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+}
+
+export interface DeletedObject<O extends string> {
+  id: string;
+  object: O;
+  deleted: boolean;
+}

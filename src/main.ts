@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import { join } from 'node:path';
+import { createApp } from './api/app.js';
+import { createAuthenticator } from './api/auth.js';
+import { FsBlobStore } from './blobs/fs/fs-blob-store.js';
+import { DEFAULT_PROJECT, type Config } from './config/config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { SortableIdGenerator } from './core/ids.js';
+import { startSweeper } from './maintenance/sweeper.js';
+import { openPostgresStore } from './store/postgres/connect.js';
+import { openSqliteStore } from './store/sqlite/connect.js';
+import type { Store } from './store/store.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  /** `http://host:port/v1` */
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: Config): Promise<Store> {
+  return config.database.kind === 'postgres'
+    ? openPostgresStore(config.database.url, config.database.poolSize)
+    : openSqliteStore(config.database.filename);
+}
+
+/** The composition root: builds every adapter from the config and starts serving. */
+export async function startServer(
+  config: Config,
+  options: { clock?: Clock } = {},
+): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const store = await openStore(config);
+  const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
+  const auth = createAuthenticator({
+    envKeys: config.envApiKeys,
+    keys: store.apiKeys,
+    clock,
+    openProject: DEFAULT_PROJECT,
+  });
+  const app = await createApp({
+    store,
+    blobs,
+    clock,
+    ids: new SortableIdGenerator(clock),
+    auth,
+    limits: config.limits,
+    logLevel: config.logLevel,
+  });
+  const logger = app.log;
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const baseUrl = `http://${host}:${port}/v1`;
+
+  const where = config.database.kind === 'postgres' ? 'PostgreSQL' : `SQLite at ${config.database.filename}`;
+  logger.info(`open-assistants listening on ${baseUrl} (store: ${where}, blobs: ${join(config.dataDir, 'blobs')})`);
+  if ((await auth.mode()) === 'open') {
+    logger.warn(
+      `No API keys are configured (API_KEYS unset, no keys in the store): accepting any bearer key, all objects in project '${DEFAULT_PROJECT}'.`,
+    );
+  }
+  const sweeper = startSweeper({ store, blobs, clock, logger });
+
+  return {
+    app,
+    store,
+    baseUrl,
+    async close() {
+      sweeper.stop();
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { unixSeconds, type Clock } from '../core/clock.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * Deletes what has expired: files past `expires_at` (already invisible to the API) and pending
+ * uploads past their hour, with their bytes.
+ */
+export async function sweepOnce(deps: { store: Store; blobs: BlobStore; clock: Clock }): Promise<number> {
+  const { store, blobs, clock } = deps;
+  const now = unixSeconds(clock);
+  let removed = 0;
+  for (const { projectId, file } of await store.files.listExpired(now, 500)) {
+    if (await store.files.delete(projectId, file.id)) removed++;
+    await blobs.delete(file.blob_key);
+  }
+  for (const { projectId, upload } of await store.uploads.listExpired(now, 500)) {
+    if (await store.uploads.finish(projectId, { ...upload, status: 'expired' })) removed++;
+    for (const part of await store.uploads.listParts(projectId, upload.id)) await blobs.delete(part.blob_key);
+  }
+  return removed;
+}
+
+export function startSweeper(
+  deps: { store: Store; blobs: BlobStore; clock: Clock; logger: FastifyBaseLogger },
+  intervalMs = 60_000,
+): { stop(): void } {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweepOnce(deps)
+      .catch((err) => deps.logger.error({ err }, 'sweeper failed'))
+      .finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

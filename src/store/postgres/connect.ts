@@ -1,0 +1,48 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import { readMigrations } from '../migrations.js';
+import { createSqlStore } from '../sql/sql-store.js';
+import type { Tables } from '../sql/tables.js';
+import type { Store } from '../store.js';
+
+// BIGINT columns hold Unix seconds and byte counts, all far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/** The scale-out store: PostgreSQL through a connection pool. */
+export async function openPostgresStore(connectionString: string, poolSize = 10): Promise<Store> {
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  await migrate(pool);
+  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  return createSqlStore(kysely, 'postgres');
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    // Several server processes may start at once: one migrates, the others wait for the lock.
+    await client.query('SELECT pg_advisory_lock(7368201)');
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => r.version));
+    for (const m of readMigrations(new URL('./migrations/', import.meta.url))) {
+      if (applied.has(m.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          Math.floor(Date.now() / 1000),
+        ]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(7368201)').catch(() => undefined);
+    client.release();
+  }
+}

@@ -1,0 +1,82 @@
+import type { Kysely } from 'kysely';
+import type { Assistant } from '../../core/wire.js';
+import type { AssistantRepo } from '../store.js';
+import { paginate } from './paginate.js';
+import { fromJson, toJson, type AssistantRow, type Tables } from './tables.js';
+
+function toRow(projectId: string, a: Assistant): AssistantRow {
+  return {
+    id: a.id,
+    project_id: projectId,
+    created_at: a.created_at,
+    name: a.name,
+    description: a.description,
+    model: a.model,
+    instructions: a.instructions,
+    tools: toJson(a.tools),
+    tool_resources: a.tool_resources === null ? null : toJson(a.tool_resources),
+    metadata: toJson(a.metadata),
+    temperature: a.temperature,
+    top_p: a.top_p,
+    response_format: a.response_format === null ? null : toJson(a.response_format),
+    reasoning_effort: a.reasoning_effort,
+  };
+}
+
+function fromRow(r: AssistantRow): Assistant {
+  return {
+    id: r.id,
+    object: 'assistant',
+    created_at: r.created_at,
+    name: r.name,
+    description: r.description,
+    model: r.model,
+    instructions: r.instructions,
+    tools: JSON.parse(r.tools),
+    tool_resources: fromJson(r.tool_resources),
+    metadata: JSON.parse(r.metadata),
+    temperature: r.temperature,
+    top_p: r.top_p,
+    response_format: fromJson(r.response_format),
+    reasoning_effort: r.reasoning_effort,
+  };
+}
+
+export function assistantRepo(db: Kysely<Tables>): AssistantRepo {
+  return {
+    async insert(projectId, a) {
+      await db.insertInto('assistants').values(toRow(projectId, a)).execute();
+    },
+    async get(projectId, id) {
+      const row = await db
+        .selectFrom('assistants')
+        .selectAll()
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .executeTakeFirst();
+      return row && fromRow(row);
+    },
+    async update(projectId, a) {
+      const { id, project_id, created_at, ...rest } = toRow(projectId, a);
+      const res = await db
+        .updateTable('assistants')
+        .set(rest)
+        .where('id', '=', id)
+        .where('project_id', '=', project_id)
+        .executeTakeFirst();
+      return res.numUpdatedRows > 0n;
+    },
+    async delete(projectId, id) {
+      const res = await db
+        .deleteFrom('assistants')
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .executeTakeFirst();
+      return res.numDeletedRows > 0n;
+    },
+    async list(projectId, q) {
+      const page = await paginate(db.selectFrom('assistants').selectAll().where('project_id', '=', projectId), q);
+      return { data: page.data.map(fromRow), hasMore: page.hasMore };
+    },
+  };
+}

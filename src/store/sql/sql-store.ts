@@ -1,0 +1,23 @@
+import type { Kysely } from 'kysely';
+import type { Store } from '../store.js';
+import { apiKeyRepo } from './api-keys.js';
+import { assistantRepo } from './assistants.js';
+import { fileRepo } from './files.js';
+import { messageRepo } from './messages.js';
+import type { Tables } from './tables.js';
+import { threadRepo } from './threads.js';
+import { uploadRepo } from './uploads.js';
+
+/** The Store over Kysely: the same queries serve SQLite and PostgreSQL. */
+export function createSqlStore(db: Kysely<Tables>, dialect: Store['dialect']): Store {
+  return {
+    dialect,
+    assistants: assistantRepo(db),
+    threads: threadRepo(db),
+    messages: messageRepo(db),
+    files: fileRepo(db),
+    uploads: uploadRepo(db),
+    apiKeys: apiKeyRepo(db),
+    close: () => db.destroy(),
+  };
+}

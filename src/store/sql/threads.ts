@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely';
+import type { Thread } from '../../core/wire.js';
+import type { ThreadRepo } from '../store.js';
+import { messageToRow } from './messages.js';
+import { fromJson, toJson, type Tables, type ThreadRow } from './tables.js';
+
+function toRow(projectId: string, t: Thread): ThreadRow {
+  return {
+    id: t.id,
+    project_id: projectId,
+    created_at: t.created_at,
+    tool_resources: t.tool_resources === null ? null : toJson(t.tool_resources),
+    metadata: toJson(t.metadata),
+  };
+}
+
+function fromRow(r: ThreadRow): Thread {
+  return {
+    id: r.id,
+    object: 'thread',
+    created_at: r.created_at,
+    tool_resources: fromJson(r.tool_resources),
+    metadata: JSON.parse(r.metadata),
+  };
+}
+
+export function threadRepo(db: Kysely<Tables>): ThreadRepo {
+  return {
+    async insert(projectId, thread, messages) {
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('threads').values(toRow(projectId, thread)).execute();
+        if (messages.length) {
+          await tx
+            .insertInto('messages')
+            .values(messages.map((m) => messageToRow(projectId, m)))
+            .execute();
+        }
+      });
+    },
+    async get(projectId, id) {
+      const row = await db
+        .selectFrom('threads')
+        .selectAll()
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .executeTakeFirst();
+      return row && fromRow(row);
+    },
+    async update(projectId, t) {
+      const { id, project_id, created_at, ...rest } = toRow(projectId, t);
+      const res = await db
+        .updateTable('threads')
+        .set(rest)
+        .where('id', '=', id)
+        .where('project_id', '=', project_id)
+        .executeTakeFirst();
+      return res.numUpdatedRows > 0n;
+    },
+    async delete(projectId, id) {
+      return db.transaction().execute(async (tx) => {
+        const res = await tx
+          .deleteFrom('threads')
+          .where('id', '=', id)
+          .where('project_id', '=', projectId)
+          .executeTakeFirst();
+        if (res.numDeletedRows === 0n) return false;
+        await tx.deleteFrom('messages').where('thread_id', '=', id).execute();
+        return true;
+      });
+    },
+  };
+}

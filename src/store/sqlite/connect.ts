@@ -1,0 +1,43 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, SqliteDialect } from 'kysely';
+import { readMigrations } from '../migrations.js';
+import { createSqlStore } from '../sql/sql-store.js';
+import type { Tables } from '../sql/tables.js';
+import type { Store } from '../store.js';
+
+/**
+ * The embedded store: one SQLite file in WAL mode. `synchronous=NORMAL` keeps every committed
+ * transaction across a process crash (kill -9); only a power loss can drop the last few.
+ */
+export async function openSqliteStore(filename: string): Promise<Store> {
+  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+  const db = new Database(filename);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: db }) });
+  return createSqlStore(kysely, 'sqlite');
+}
+
+function migrate(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const apply = db.transaction((version: number, name: string, text: string) => {
+    db.exec(text);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+      version,
+      name,
+      Math.floor(Date.now() / 1000),
+    );
+  });
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version),
+  );
+  for (const m of readMigrations(new URL('./migrations/', import.meta.url))) {
+    // immediate: a second process migrating the same file waits instead of interleaving
+    if (!applied.has(m.version)) apply.immediate(m.version, m.name, m.sql);
+  }
+}

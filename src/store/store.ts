@@ -1,0 +1,114 @@
+/**
+ * The persistence seam. One interface, per-entity repositories, two backends (SQLite and
+ * PostgreSQL) that share a Kysely implementation in `sql/` and differ only in connection and
+ * migrations. Every read and write is scoped to a project: an id from another project is absent.
+ */
+import type { Assistant, Message, OpenAIFile, Thread, Upload, UploadPart } from '../core/wire.js';
+import type { ListQuery, Page } from '../core/page.js';
+
+export interface AssistantRepo {
+  insert(projectId: string, assistant: Assistant): Promise<void>;
+  get(projectId: string, id: string): Promise<Assistant | undefined>;
+  /** Replaces the stored object; false when it no longer exists. */
+  update(projectId: string, assistant: Assistant): Promise<boolean>;
+  delete(projectId: string, id: string): Promise<boolean>;
+  list(projectId: string, query: ListQuery): Promise<Page<Assistant>>;
+}
+
+export interface ThreadRepo {
+  /** Inserts the thread and its initial messages atomically. */
+  insert(projectId: string, thread: Thread, messages: Message[]): Promise<void>;
+  get(projectId: string, id: string): Promise<Thread | undefined>;
+  update(projectId: string, thread: Thread): Promise<boolean>;
+  /** Deletes the thread with everything that hangs off it (messages, runs, steps). */
+  delete(projectId: string, id: string): Promise<boolean>;
+}
+
+export interface MessageListQuery extends ListQuery {
+  runId?: string;
+}
+
+export interface MessageRepo {
+  insert(projectId: string, message: Message): Promise<void>;
+  get(projectId: string, threadId: string, id: string): Promise<Message | undefined>;
+  update(projectId: string, message: Message): Promise<boolean>;
+  delete(projectId: string, threadId: string, id: string): Promise<boolean>;
+  list(projectId: string, threadId: string, query: MessageListQuery): Promise<Page<Message>>;
+}
+
+export interface StoredFile extends OpenAIFile {
+  /** Where the bytes live in the blob store. */
+  blob_key: string;
+  mime_type: string;
+}
+
+export interface FileListQuery extends ListQuery {
+  purpose?: string;
+  /** Files whose `expires_at` is at or before this second are not listed. */
+  now: number;
+}
+
+export interface FileRepo {
+  insert(projectId: string, file: StoredFile): Promise<void>;
+  /** Expired files (expires_at <= now) are absent. */
+  get(projectId: string, id: string, now: number): Promise<StoredFile | undefined>;
+  delete(projectId: string, id: string): Promise<boolean>;
+  list(projectId: string, query: FileListQuery): Promise<Page<StoredFile>>;
+  /** Expired files of every project, oldest first, for the sweeper. */
+  listExpired(now: number, limit: number): Promise<Array<{ projectId: string; file: StoredFile }>>;
+}
+
+export interface StoredUpload extends Omit<Upload, 'file'> {
+  /** The File made by `complete`, once there is one. */
+  file_id: string | null;
+  mime_type: string;
+  file_expires_after_seconds: number | null;
+}
+
+export interface StoredUploadPart extends UploadPart {
+  bytes: number;
+  blob_key: string;
+}
+
+export interface UploadRepo {
+  insert(projectId: string, upload: StoredUpload): Promise<void>;
+  get(projectId: string, id: string): Promise<StoredUpload | undefined>;
+  /**
+   * Moves an upload out of `pending` (to completed/cancelled/expired) only if it is still
+   * pending; false when another request got there first.
+   */
+  finish(projectId: string, upload: StoredUpload): Promise<boolean>;
+  insertPart(projectId: string, part: StoredUploadPart): Promise<void>;
+  listParts(projectId: string, uploadId: string): Promise<StoredUploadPart[]>;
+  /** Pending uploads past their expiry, for the sweeper. */
+  listExpired(now: number, limit: number): Promise<Array<{ projectId: string; upload: StoredUpload }>>;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  project_id: string;
+  name: string | null;
+  key_hash: string;
+  key_hint: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface ApiKeyRepo {
+  insert(key: ApiKeyRecord): Promise<void>;
+  findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  list(): Promise<ApiKeyRecord[]>;
+  revoke(idOrHint: string, at: number): Promise<ApiKeyRecord | undefined>;
+  countActive(): Promise<number>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly assistants: AssistantRepo;
+  readonly threads: ThreadRepo;
+  readonly messages: MessageRepo;
+  readonly files: FileRepo;
+  readonly uploads: UploadRepo;
+  readonly apiKeys: ApiKeyRepo;
+  close(): Promise<void>;
+}
