@@ -37,7 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!dbUrl) database = { kind: 'sqlite', filename: resolve(dataDir, 'open-assistants.db') };
   else if (/^postgres(ql)?:\/\//.test(dbUrl)) {
     database = { kind: 'postgres', url: dbUrl, poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000) };
-  } else if (dbUrl.startsWith('sqlite:')) {
+  } else if (dbUrl.startsWith('sqlite:') && dbUrl.length > 'sqlite:'.length) {
     database = { kind: 'sqlite', filename: resolve(dbUrl.slice('sqlite:'.length)) };
   } else {
     throw new ConfigError(
