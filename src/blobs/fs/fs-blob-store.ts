@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { BlobStore, PutResult } from '../blob-store.js';
 
 const KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*$/;
@@ -29,6 +31,8 @@ export class FsBlobStore implements BlobStore {
     await mkdir(dirname(target), { recursive: true });
     const tmp = `${target}.tmp-${randomBytes(6).toString('hex')}`;
     const out = createWriteStream(tmp);
+    // A write error (disk full, EFBIG) must reject this put; unhandled, it would crash the process.
+    out.on('error', () => undefined);
     const md5 = createHash('md5');
     const max = options.maxBytes ?? Infinity;
     let bytes = 0;
@@ -41,9 +45,11 @@ export class FsBlobStore implements BlobStore {
           break;
         }
         md5.update(chunk);
-        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', r));
+        if (out.errored) throw out.errored;
+        if (!out.write(chunk)) await once(out, 'drain'); // rejects on 'error'
       }
-      await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
+      out.end();
+      await finished(out);
       if (truncated) {
         await unlink(tmp);
         return { bytes, truncated, md5: '' };
@@ -54,7 +60,8 @@ export class FsBlobStore implements BlobStore {
       await rename(tmp, target);
       return { bytes, truncated, md5: md5.digest('hex') };
     } catch (err) {
-      out.destroy();
+      // The file is opened asynchronously: wait until it is closed, or it may appear after the unlink.
+      if (!out.closed) await new Promise<void>((r) => out.once('close', () => r()).destroy());
       await unlink(tmp).catch(() => undefined);
       throw err;
     }
