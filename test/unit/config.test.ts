@@ -23,7 +23,6 @@ describe('loadConfig', () => {
     assert.deepEqual(config.database, { kind: 'sqlite', filename: resolve('data', 'open-assistants.db') });
     assert.deepEqual(config.envApiKeys, []);
     assert.equal(config.logLevel, 'info');
-    assert.deepEqual(config.upstream, { baseUrl: null, apiKey: null });
     assert.deepEqual(config.limits, {
       bodyBytes: 32 * MB,
       fileBytes: 512 * MB,
@@ -84,18 +83,11 @@ describe('loadConfig', () => {
     configError(() => loadConfig({ DATABASE_URL: 'sqlite:' }), 'DATABASE_URL', 'sqlite:<path>');
   });
 
-  it('reads HOST, PORT, LOG_LEVEL and the upstream', () => {
-    const config = loadConfig({
-      HOST: '0.0.0.0',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      UPSTREAM_BASE_URL: 'http://localhost:11434/v1',
-      UPSTREAM_API_KEY: 'sk-up',
-    });
+  it('reads HOST, PORT and LOG_LEVEL', () => {
+    const config = loadConfig({ HOST: '0.0.0.0', PORT: '0', LOG_LEVEL: 'silent' });
     assert.equal(config.host, '0.0.0.0');
     assert.equal(config.port, 0);
     assert.equal(config.logLevel, 'silent');
-    assert.deepEqual(config.upstream, { baseUrl: 'http://localhost:11434/v1', apiKey: 'sk-up' });
   });
 
   it('rejects a PORT that is not an integer from 0 to 65535', () => {
