@@ -3,6 +3,7 @@ import { createReadStream, mkdtempSync, openAsBlob, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ManualClock } from '../../src/core/clock.js';
 import { SDKS, type FileObject, type FilePurpose } from './sdks.js';
 import { describeEachBackend, describeEachBackendAndSdk } from './support/suite.js';
 import { expectSdkError } from './support/expect-error.js';
@@ -117,6 +118,29 @@ describeEachBackendAndSdk('files', {}, (t) => {
     await expectSdkError(t.client, t.client.files.retrieve(file.id), notFound);
     await expectSdkError(t.client, t.client.files.content(file.id), notFound);
     await expectSdkError(t.client, t.client.files.delete(file.id), notFound);
+    assert.ok(!idsOf(await collect(t.client.files.iterate())).includes(file.id));
+  });
+});
+
+const clock = new ManualClock();
+
+describeEachBackendAndSdk('files with a manual clock', { clock }, (t) => {
+  it('hides a file from retrieve, content and list once expires_at has passed', async () => {
+    const file = await t.client.files.create({
+      file: await t.client.toFile('ephemeral', 'ephemeral.txt'),
+      purpose: 'assistants',
+      expires_after: { anchor: 'created_at', seconds: 3600 },
+    });
+    assert.equal(file.created_at, Math.floor(clock.nowMs() / 1000));
+    assert.equal(file.expires_at, file.created_at + 3600);
+
+    clock.advance(3599_000);
+    assert.deepEqual(await t.client.files.retrieve(file.id), file);
+
+    clock.advance(1000);
+    const gone = { status: 404, errorClass: 'NotFoundError', message: `No file found with id '${file.id}'.` } as const;
+    await expectSdkError(t.client, t.client.files.retrieve(file.id), gone);
+    await expectSdkError(t.client, t.client.files.content(file.id), gone);
     assert.ok(!idsOf(await collect(t.client.files.iterate())).includes(file.id));
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { ManualClock } from '../../src/core/clock.js';
 import type { Facade, Upload, UploadPart } from './sdks.js';
 import { describeEachBackendAndSdk } from './support/suite.js';
 import { expectSdkError } from './support/expect-error.js';
@@ -82,6 +83,21 @@ describeEachBackendAndSdk('uploads', {}, (t) => {
     assert.ok(content.equals(expected), 'the file is the parts concatenated in part_ids order');
   });
 
+  it('gives the completed file the expiry asked for in expires_after', async () => {
+    const upload = await t.client.uploads.create({
+      filename: 'expiring.bin',
+      purpose: 'assistants',
+      bytes: TOTAL,
+      mime_type: 'application/octet-stream',
+      expires_after: { anchor: 'created_at', seconds: 7200 },
+    });
+    assert.equal(upload.expires_at, upload.created_at + 3600, 'the upload itself still expires in an hour');
+    const parts = await addParts(t.client, upload.id);
+    const { file } = await t.client.uploads.complete(upload.id, { part_ids: parts.map((p) => p.id) });
+    assert.ok(file);
+    assert.equal(file.expires_at, file.created_at + 7200);
+  });
+
   it('completes without md5 too', async () => {
     const upload = await createUpload(t.client);
     const parts = await addParts(t.client, upload.id);
@@ -136,5 +152,18 @@ describeEachBackendAndSdk('uploads', {}, (t) => {
     const rejected = noLongerPending(upload.id, 'completed');
     await expectSdkError(t.client, addParts(t.client, upload.id, [PARTS[2]]), rejected);
     await expectSdkError(t.client, t.client.uploads.cancel(upload.id), rejected);
+  });
+});
+
+const clock = new ManualClock();
+
+describeEachBackendAndSdk('uploads with a manual clock', { clock }, (t) => {
+  it('expires a pending upload an hour after creation', async () => {
+    const upload = await createUpload(t.client);
+    const [part] = await addParts(t.client, upload.id, [PARTS[0]]);
+    clock.advance(3600_000);
+    const expired = noLongerPending(upload.id, 'expired');
+    await expectSdkError(t.client, addParts(t.client, upload.id, [PARTS[1]]), expired);
+    await expectSdkError(t.client, t.client.uploads.complete(upload.id, { part_ids: [part.id] }), expired);
   });
 });
