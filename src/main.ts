@@ -6,7 +6,11 @@ import { FsBlobStore } from './blobs/fs/fs-blob-store.js';
 import { DEFAULT_PROJECT, type Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { SortableIdGenerator } from './core/ids.js';
+import { RunWorker } from './engine/worker.js';
+import { MemoryEventBus } from './events/memory-event-bus.js';
 import { startSweeper } from './maintenance/sweeper.js';
+import { buildProviders } from './model/ai-sdk/providers.js';
+import { createModelRouter } from './model/router.js';
 import { openPostgresStore } from './store/postgres/connect.js';
 import { openSqliteStore } from './store/sqlite/connect.js';
 import type { Store } from './store/store.js';
@@ -39,16 +43,47 @@ export async function startServer(
     clock,
     openProject: DEFAULT_PROJECT,
   });
+  const ids = new SortableIdGenerator(clock);
+  const bus = new MemoryEventBus();
+  const router = createModelRouter({
+    providers: buildProviders(config.models.providers, config.runs.upstreamIdleTimeoutMs),
+    aliases: config.models.aliases,
+    contextWindows: config.models.contextWindows,
+    defaultProvider: config.models.defaultProvider,
+    defaultContextWindow: config.models.defaultContextWindow,
+  });
+  // The worker is created before the app so the app can signal it; it starts once listening.
+  let worker: RunWorker | undefined;
   const app = await createApp({
     store,
     blobs,
     clock,
-    ids: new SortableIdGenerator(clock),
+    ids,
     auth,
+    bus,
+    runControl: { notify: () => worker?.notify(), abort: (id) => worker?.abort(id) ?? false },
     limits: config.limits,
     logLevel: config.logLevel,
   });
   const logger = app.log;
+  worker = new RunWorker(
+    {
+      store,
+      blobs,
+      bus,
+      clock,
+      ids,
+      router,
+      logger,
+      retry: { maxRetries: config.runs.upstreamMaxRetries, baseMs: config.runs.upstreamRetryBaseMs },
+    },
+    {
+      concurrency: config.runs.concurrency,
+      leaseMs: config.runs.leaseMs,
+      pollMs: config.runs.pollMs,
+      exclusive: store.dialect === 'sqlite',
+    },
+  );
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -62,6 +97,12 @@ export async function startServer(
       `No API keys are configured (API_KEYS unset, no keys in the store): accepting any bearer key, all objects in project '${DEFAULT_PROJECT}'.`,
     );
   }
+  if (!config.models.providers.length) {
+    logger.warn('No model provider is configured (UPSTREAM_BASE_URL, OPEN_ASSISTANTS_CONFIG): runs will fail until one is.');
+  } else {
+    logger.info(`model providers: ${config.models.providers.map((p) => `${p.name} (${p.type})`).join(', ')}`);
+  }
+  worker.start();
   const sweeper = startSweeper({ store, blobs, clock, logger });
 
   return {
@@ -71,6 +112,7 @@ export async function startServer(
     async close() {
       sweeper.stop();
       await app.close();
+      await worker?.stop();
       await store.close();
     },
   };

@@ -7,6 +7,7 @@ import type { Deps } from './deps.js';
 import { sendError, toApiError } from './error-handler.js';
 import { fileRoutes } from './files/routes.js';
 import { messageRoutes } from './messages/routes.js';
+import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
 import { uploadRoutes } from './uploads/routes.js';
 
@@ -72,6 +73,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
       assistantRoutes(v1, deps);
       threadRoutes(v1, deps);
       messageRoutes(v1, deps);
+      runRoutes(v1, deps);
       fileRoutes(v1, deps);
       uploadRoutes(v1, deps);
     },

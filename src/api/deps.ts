@@ -1,6 +1,7 @@
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { Store } from '../store/store.js';
 import type { Authenticator } from './auth.js';
 
@@ -11,6 +12,14 @@ export interface Limits {
   uploadBytes: number;
 }
 
+/** The HTTP layer's handle on the run workers. */
+export interface RunControl {
+  /** A run was queued: start it now rather than at the next poll. */
+  notify(): void;
+  /** Aborts a run executing in this process (cancel); false when it is not here. */
+  abort(runId: string): boolean;
+}
+
 /** Everything the HTTP layer needs, built by the composition root. */
 export interface Deps {
   store: Store;
@@ -18,6 +27,8 @@ export interface Deps {
   clock: Clock;
   ids: IdGenerator;
   auth: Authenticator;
+  bus: EventBus;
+  runControl: RunControl;
   limits: Limits;
   /** pino level for the server log; `silent` turns it off. */
   logLevel: string;

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { loadModelRouting } from './model-routing.js';
 
 /** Everything the server reads from its environment, parsed once (see `loadConfig`). */
 export interface Config {
@@ -20,8 +21,22 @@ export interface Config {
     uploadBytes: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Reserved for the model providers: one OpenAI-compatible upstream. */
-  upstream: { baseUrl: string | null; apiKey: string | null };
+  /** Which provider serves which model (`UPSTREAM_BASE_URL`, `OPEN_ASSISTANTS_CONFIG`). */
+  models: ModelRouting;
+  runs: {
+    /** Runs one process executes at once. */
+    concurrency: number;
+    /** Abort an upstream request when it sends nothing for this long. */
+    upstreamIdleTimeoutMs: number;
+    /** Retries of a 429, 5xx or timed-out upstream call before the run fails. */
+    upstreamMaxRetries: number;
+    /** First back-off delay; doubles per retry (a `retry-after` header wins). */
+    upstreamRetryBaseMs: number;
+    /** How long a worker's claim on a run lasts without a heartbeat. */
+    leaseMs: number;
+    /** How often workers look for runs queued elsewhere, orphaned runs and expired tool waits. */
+    pollMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -61,7 +76,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uploadBytes: int(env, 'MAX_UPLOAD_BYTES', 8 * 1024 * MB, 1, 1024 * 1024 * MB),
     },
     logLevel,
-    upstream: { baseUrl: env.UPSTREAM_BASE_URL || null, apiKey: env.UPSTREAM_API_KEY || null },
+    models: loadModelRouting(env),
+    runs: {
+      concurrency: int(env, 'RUN_CONCURRENCY', 256, 1, 100_000),
+      upstreamIdleTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 120_000, 10, 3_600_000),
+      upstreamMaxRetries: int(env, 'UPSTREAM_MAX_RETRIES', 3, 0, 20),
+      upstreamRetryBaseMs: int(env, 'UPSTREAM_RETRY_BASE_MS', 500, 0, 60_000),
+      leaseMs: int(env, 'RUN_LEASE_MS', 30_000, 100, 3_600_000),
+      pollMs: int(env, 'RUN_POLL_MS', 1_000, 10, 60_000),
+    },
   };
 }
 
@@ -89,4 +112,26 @@ export function parseApiKeys(raw: string | undefined): Config['envApiKeys'] {
     }
     return { key, projectId };
   });
+}
+
+/** One model provider from the config file (or `UPSTREAM_BASE_URL`). */
+export interface ProviderConfig {
+  name: string;
+  type: 'openai-compatible' | 'anthropic';
+  baseUrl: string | null;
+  apiKey: string | null;
+  /** Extra HTTP headers for every request (e.g. Azure's `api-key`). */
+  headers: Record<string, string>;
+  /** Query parameters for every request (e.g. Azure's `api-version`). */
+  queryParams: Record<string, string>;
+}
+
+export interface ModelRouting {
+  providers: ProviderConfig[];
+  /** Client-facing model name → `provider/model`. */
+  aliases: Record<string, string>;
+  /** Context window (tokens) per client-facing or provider model name. */
+  contextWindows: Record<string, number>;
+  defaultProvider: string | null;
+  defaultContextWindow: number;
 }

@@ -158,3 +158,106 @@ export interface DeletedObject<O extends string> {
   object: O;
   deleted: boolean;
 }
+
+export type RunStatus =
+  | 'queued'
+  | 'in_progress'
+  | 'requires_action'
+  | 'cancelling'
+  | 'cancelled'
+  | 'failed'
+  | 'completed'
+  | 'incomplete'
+  | 'expired';
+
+export interface RunToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export type ToolChoice =
+  | 'none'
+  | 'auto'
+  | 'required'
+  | { type: 'function'; function: { name: string } }
+  | { type: 'code_interpreter' }
+  | { type: 'file_search' };
+
+export interface TruncationStrategy {
+  type: 'auto' | 'last_messages';
+  last_messages: number | null;
+}
+
+export interface RunUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface Run {
+  id: string;
+  object: 'thread.run';
+  created_at: number;
+  assistant_id: string;
+  thread_id: string;
+  status: RunStatus;
+  started_at: number | null;
+  expires_at: number | null;
+  cancelled_at: number | null;
+  failed_at: number | null;
+  completed_at: number | null;
+  required_action: { type: 'submit_tool_outputs'; submit_tool_outputs: { tool_calls: RunToolCall[] } } | null;
+  last_error: { code: 'server_error' | 'rate_limit_exceeded' | 'invalid_prompt'; message: string } | null;
+  model: string;
+  instructions: string;
+  tools: AssistantTool[];
+  metadata: Metadata;
+  incomplete_details: { reason: 'max_completion_tokens' | 'max_prompt_tokens' } | null;
+  usage: RunUsage | null;
+  temperature: number | null;
+  top_p: number | null;
+  max_prompt_tokens: number | null;
+  max_completion_tokens: number | null;
+  truncation_strategy: TruncationStrategy;
+  response_format: ResponseFormat;
+  tool_choice: ToolChoice;
+  parallel_tool_calls: boolean;
+  reasoning_effort: string | null;
+}
+
+export type StepStatus = 'in_progress' | 'cancelled' | 'failed' | 'completed' | 'expired';
+
+export interface FunctionToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string; output: string | null };
+}
+
+export type StepToolCall = FunctionToolCall;
+
+export type StepDetails =
+  | { type: 'message_creation'; message_creation: { message_id: string } }
+  | { type: 'tool_calls'; tool_calls: StepToolCall[] };
+
+export interface RunStep {
+  id: string;
+  object: 'thread.run.step';
+  created_at: number;
+  run_id: string;
+  assistant_id: string;
+  thread_id: string;
+  type: 'message_creation' | 'tool_calls';
+  status: StepStatus;
+  cancelled_at: number | null;
+  completed_at: number | null;
+  expired_at: number | null;
+  failed_at: number | null;
+  last_error: { code: 'server_error' | 'rate_limit_exceeded'; message: string } | null;
+  step_details: StepDetails;
+  usage: RunUsage | null;
+  metadata: Metadata;
+}
+
+export const ACTIVE_RUN_STATUSES = ['queued', 'in_progress', 'requires_action', 'cancelling'] as const;
+export const TERMINAL_RUN_STATUSES = ['cancelled', 'failed', 'completed', 'incomplete', 'expired'] as const;

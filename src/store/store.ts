@@ -3,7 +3,7 @@
  * PostgreSQL) that share a Kysely implementation in `sql/` and differ only in connection and
  * migrations. Every read and write is scoped to a project: an id from another project is absent.
  */
-import type { Assistant, Message, OpenAIFile, Thread, Upload, UploadPart } from '../core/wire.js';
+import type { Assistant, Message, Metadata, OpenAIFile, Run, RunStatus, RunStep, Thread, Upload, UploadPart } from '../core/wire.js';
 import type { ListQuery, Page } from '../core/page.js';
 
 export interface AssistantRepo {
@@ -34,6 +34,10 @@ export interface MessageRepo {
   update(projectId: string, message: Message): Promise<boolean>;
   delete(projectId: string, threadId: string, id: string): Promise<boolean>;
   list(projectId: string, threadId: string, query: MessageListQuery): Promise<Page<Message>>;
+  /** Every message of a thread in creation order (prompt building). */
+  all(projectId: string, threadId: string): Promise<Message[]>;
+  /** Messages a run wrote that are still in_progress (crash recovery). */
+  inProgressForRun(projectId: string, threadId: string, runId: string): Promise<Message[]>;
 }
 
 export interface StoredFile extends OpenAIFile {
@@ -102,6 +106,51 @@ export interface ApiKeyRepo {
   countActive(): Promise<number>;
 }
 
+/** Thrown by `runs.insert` when the thread already has a run in an active status. */
+export class ActiveRunConflict extends Error {
+  constructor(readonly threadId: string, readonly activeRunId: string | undefined) {
+    super(`thread ${threadId} already has an active run ${activeRunId ?? ''}`);
+  }
+}
+
+export interface OwnedRun {
+  projectId: string;
+  run: Run;
+}
+
+export interface RunRepo {
+  /**
+   * Inserts a queued run, atomically with a new thread (create-and-run) and any messages that go
+   * in first (`additional_messages`). Throws ActiveRunConflict when the thread has an active run.
+   */
+  insert(projectId: string, run: Run, with_: { thread?: Thread; messages: Message[] }): Promise<void>;
+  get(projectId: string, threadId: string, id: string): Promise<Run | undefined>;
+  list(projectId: string, threadId: string, query: ListQuery): Promise<Page<Run>>;
+  active(projectId: string, threadId: string): Promise<Run | undefined>;
+  /** Writes the run only if its stored status is one of `expected` (compare-and-set). */
+  save(projectId: string, run: Run, expected: readonly RunStatus[]): Promise<boolean>;
+  updateMetadata(projectId: string, threadId: string, id: string, metadata: Metadata): Promise<boolean>;
+  /** Takes the oldest queued run whose lease is free, moving it to in_progress under `workerId`. */
+  claim(workerId: string, nowMs: number, leaseMs: number): Promise<OwnedRun | undefined>;
+  /** Extends the lease of runs this worker holds; returns their current statuses. */
+  heartbeat(workerId: string, ids: string[], nowMs: number, leaseMs: number): Promise<Map<string, RunStatus>>;
+  /** Clears the lease (the run stays in whatever status it was saved with). */
+  release(workerId: string, id: string): Promise<void>;
+  /** Runs in in_progress/cancelling whose worker lease has lapsed (the worker died). */
+  listOrphaned(nowMs: number, limit: number): Promise<OwnedRun[]>;
+  /** Runs waiting in requires_action past `expires_at`. */
+  listExpiring(nowSeconds: number, limit: number): Promise<OwnedRun[]>;
+}
+
+export interface StepRepo {
+  insert(projectId: string, step: RunStep): Promise<void>;
+  save(projectId: string, step: RunStep): Promise<void>;
+  get(projectId: string, threadId: string, runId: string, id: string): Promise<RunStep | undefined>;
+  list(projectId: string, threadId: string, runId: string, query: ListQuery): Promise<Page<RunStep>>;
+  /** Every step of a run in creation order. */
+  forRun(projectId: string, runId: string): Promise<RunStep[]>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly assistants: AssistantRepo;
@@ -110,5 +159,7 @@ export interface Store {
   readonly files: FileRepo;
   readonly uploads: UploadRepo;
   readonly apiKeys: ApiKeyRepo;
+  readonly runs: RunRepo;
+  readonly steps: StepRepo;
   close(): Promise<void>;
 }

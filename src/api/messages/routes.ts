@@ -29,6 +29,8 @@ export function messageRoutes(app: FastifyInstance, deps: Deps): void {
     const body = parseBody(createMessageBody, request.body);
     const { thread_id } = request.params;
     await requireThread(request.projectId, thread_id);
+    const active = await store.runs.active(request.projectId, thread_id);
+    if (active) throw Errors.conflict(`Can't add messages to ${thread_id} while a run ${active.id} is active.`);
     const message = await buildMessage(body, thread_id, { store, clock, ids, projectId: request.projectId });
     await store.messages.insert(request.projectId, message);
     return message;

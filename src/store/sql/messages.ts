@@ -83,5 +83,26 @@ export function messageRepo(db: Kysely<Tables>): MessageRepo {
       const page = await paginate(qb, q);
       return { data: page.data.map(fromRow), hasMore: page.hasMore };
     },
+    async all(projectId, threadId) {
+      const rows = await db
+        .selectFrom('messages')
+        .selectAll()
+        .where('thread_id', '=', threadId)
+        .where('project_id', '=', projectId)
+        .orderBy('id')
+        .execute();
+      return rows.map(fromRow);
+    },
+    async inProgressForRun(projectId, threadId, runId) {
+      const rows = await db
+        .selectFrom('messages')
+        .selectAll()
+        .where('thread_id', '=', threadId)
+        .where('run_id', '=', runId)
+        .where('project_id', '=', projectId)
+        .where('status', '=', 'in_progress')
+        .execute();
+      return rows.map(fromRow);
+    },
   };
 }

@@ -7,6 +7,8 @@ import { messageRepo } from './messages.js';
 import type { Tables } from './tables.js';
 import { threadRepo } from './threads.js';
 import { uploadRepo } from './uploads.js';
+import { runRepo } from './runs.js';
+import { stepRepo } from './steps.js';
 
 /** The Store over Kysely: the same queries serve SQLite and PostgreSQL. */
 export function createSqlStore(db: Kysely<Tables>, dialect: Store['dialect']): Store {
@@ -18,6 +20,8 @@ export function createSqlStore(db: Kysely<Tables>, dialect: Store['dialect']): S
     files: fileRepo(db),
     uploads: uploadRepo(db),
     apiKeys: apiKeyRepo(db),
+    runs: runRepo(db, dialect),
+    steps: stepRepo(db),
     close: () => db.destroy(),
   };
 }

@@ -88,6 +88,29 @@ export interface ApiKeyRow {
   revoked_at: number | null;
 }
 
+export interface RunRow {
+  id: string;
+  project_id: string;
+  thread_id: string;
+  created_at: number;
+  status: string;
+  expires_at: number | null;
+  body: string;
+  metadata: string;
+  locked_by: string | null;
+  locked_until: number | null;
+}
+
+export interface RunStepRow {
+  id: string;
+  project_id: string;
+  thread_id: string;
+  run_id: string;
+  created_at: number;
+  status: string;
+  body: string;
+}
+
 export interface Tables {
   assistants: AssistantRow;
   threads: ThreadRow;
@@ -96,6 +119,8 @@ export interface Tables {
   uploads: UploadRow;
   upload_parts: UploadPartRow;
   api_keys: ApiKeyRow;
+  runs: RunRow;
+  run_steps: RunStepRow;
 }
 
 export function toJson(value: unknown): string {

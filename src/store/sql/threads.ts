@@ -4,7 +4,7 @@ import type { ThreadRepo } from '../store.js';
 import { messageToRow } from './messages.js';
 import { fromJson, toJson, type Tables, type ThreadRow } from './tables.js';
 
-function toRow(projectId: string, t: Thread): ThreadRow {
+export function threadToRow(projectId: string, t: Thread): ThreadRow {
   return {
     id: t.id,
     project_id: projectId,
@@ -28,7 +28,7 @@ export function threadRepo(db: Kysely<Tables>): ThreadRepo {
   return {
     async insert(projectId, thread, messages) {
       await db.transaction().execute(async (tx) => {
-        await tx.insertInto('threads').values(toRow(projectId, thread)).execute();
+        await tx.insertInto('threads').values(threadToRow(projectId, thread)).execute();
         if (messages.length) {
           await tx
             .insertInto('messages')
@@ -47,7 +47,7 @@ export function threadRepo(db: Kysely<Tables>): ThreadRepo {
       return row && fromRow(row);
     },
     async update(projectId, t) {
-      const { id, project_id, created_at, ...rest } = toRow(projectId, t);
+      const { id, project_id, created_at, ...rest } = threadToRow(projectId, t);
       const res = await db
         .updateTable('threads')
         .set(rest)
@@ -65,6 +65,8 @@ export function threadRepo(db: Kysely<Tables>): ThreadRepo {
           .executeTakeFirst();
         if (res.numDeletedRows === 0n) return false;
         await tx.deleteFrom('messages').where('thread_id', '=', id).execute();
+        await tx.deleteFrom('run_steps').where('thread_id', '=', id).execute();
+        await tx.deleteFrom('runs').where('thread_id', '=', id).execute();
         return true;
       });
     },

@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import { Errors } from '../../core/errors.js';
+import { toListResponse } from '../../core/page.js';
+import { parseBody } from '../../core/validate.js';
+import type { Deps } from '../deps.js';
+import { parseListQuery } from '../pagination.js';
+import { streamRun } from '../sse.js';
+import { createRunBody, createThreadAndRunBody, modifyRunBody, parseInclude, submitToolOutputsBody } from './schema.js';
+import { createRunService } from './service.js';
+
+type ThreadParams = { Params: { thread_id: string } };
+type RunParams = { Params: { thread_id: string; run_id: string } };
+type StepParams = { Params: { thread_id: string; run_id: string; step_id: string } };
+
+/** How soon SDK poll helpers should ask again (they default to 5 s without this header). */
+const POLL_AFTER_MS = '200';
+
+export function runRoutes(app: FastifyInstance, deps: Deps): void {
+  const { store, bus } = deps;
+  const runs = createRunService(deps);
+
+  app.post('/threads/runs', async (request, reply) => {
+    const body = parseBody(createThreadAndRunBody, request.body);
+    const { run, thread } = await runs.createThreadAndRun(request.projectId, body);
+    if (body.stream) return streamRun(request, reply, bus, run.id, 0, [{ event: 'thread.created', data: thread }]);
+    return run;
+  });
+
+  app.post<ThreadParams>('/threads/:thread_id/runs', async (request, reply) => {
+    parseInclude(request.query);
+    const body = parseBody(createRunBody, request.body);
+    const run = await runs.create(request.projectId, request.params.thread_id, body);
+    if (body.stream) return streamRun(request, reply, bus, run.id, 0);
+    return run;
+  });
+
+  app.get<ThreadParams>('/threads/:thread_id/runs', async (request) => {
+    const query = parseListQuery(request.query);
+    if (!(await store.threads.get(request.projectId, request.params.thread_id))) {
+      throw Errors.notFound('thread', request.params.thread_id);
+    }
+    return toListResponse(await store.runs.list(request.projectId, request.params.thread_id, query));
+  });
+
+  app.get<RunParams>('/threads/:thread_id/runs/:run_id', async (request, reply) => {
+    const run = await runs.get(request.projectId, request.params.thread_id, request.params.run_id);
+    reply.header('openai-poll-after-ms', POLL_AFTER_MS);
+    return run;
+  });
+
+  app.post<RunParams>('/threads/:thread_id/runs/:run_id', async (request) => {
+    const body = parseBody(modifyRunBody, request.body);
+    const { thread_id, run_id } = request.params;
+    const run = await runs.get(request.projectId, thread_id, run_id);
+    if (body.metadata !== undefined) {
+      await store.runs.updateMetadata(request.projectId, thread_id, run_id, body.metadata ?? {});
+      return { ...run, metadata: body.metadata ?? {} };
+    }
+    return run;
+  });
+
+  app.post<RunParams>('/threads/:thread_id/runs/:run_id/cancel', async (request) =>
+    runs.cancel(request.projectId, request.params.thread_id, request.params.run_id),
+  );
+
+  app.post<RunParams>('/threads/:thread_id/runs/:run_id/submit_tool_outputs', async (request, reply) => {
+    const body = parseBody(submitToolOutputsBody, request.body);
+    const { thread_id, run_id } = request.params;
+    const from = bus.nextSeq(run_id);
+    const run = await runs.submitToolOutputs(request.projectId, thread_id, run_id, body.tool_outputs);
+    if (body.stream) return streamRun(request, reply, bus, run.id, from);
+    return run;
+  });
+
+  app.get<RunParams>('/threads/:thread_id/runs/:run_id/steps', async (request) => {
+    parseInclude(request.query);
+    const query = parseListQuery(request.query);
+    await runs.get(request.projectId, request.params.thread_id, request.params.run_id);
+    return toListResponse(await store.steps.list(request.projectId, request.params.thread_id, request.params.run_id, query));
+  });
+
+  app.get<StepParams>('/threads/:thread_id/runs/:run_id/steps/:step_id', async (request) => {
+    parseInclude(request.query);
+    const { thread_id, run_id, step_id } = request.params;
+    const step = await store.steps.get(request.projectId, thread_id, run_id, step_id);
+    if (step) return step;
+    await runs.get(request.projectId, thread_id, run_id);
+    throw Errors.notFound('run step', step_id);
+  });
+}

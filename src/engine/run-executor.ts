@@ -1,0 +1,460 @@
+import { unixSeconds } from '../core/clock.js';
+import type { AssistantStreamEvent, MessageEventName, RunEventName, StepEventName } from '../core/events.js';
+import type { FunctionToolCall, Message, Run, RunStatus, RunStep, RunUsage } from '../core/wire.js';
+import { ModelError, type ModelRequest, type ModelStreamPart, type ModelTool, type ModelToolChoice } from '../model/language-model.js';
+import type { ResolvedModel } from '../model/router.js';
+import type { EngineDeps } from './deps.js';
+import { buildPrompt } from './prompt.js';
+import { textTokens } from './tokens.js';
+import {
+  addUsage,
+  completeMessage,
+  finishStep,
+  incompleteMessage,
+  newAssistantMessage,
+  newStep,
+  usageOf,
+} from './run-records.js';
+import { sourcesOf } from './transitions.js';
+
+/** Raised inside a run when its stored status moved under it (cancelled, deleted). */
+class RunMoved extends Error {}
+
+const REQUIRES_ACTION_TTL_SECONDS = 600;
+const DEFAULT_OUTPUT_RESERVE = 4096;
+
+interface OpenMessage {
+  step: RunStep;
+  message: Message;
+  text: string;
+}
+
+interface OpenToolStep {
+  step: RunStep;
+  calls: FunctionToolCall[];
+  /** upstream call id → index in `calls` */
+  byUpstreamId: Map<string, number>;
+}
+
+/**
+ * Executes a claimed run until it pauses (requires_action) or ends. One instance per claim; the
+ * worker owns the lease and the AbortSignal (cancel, shutdown).
+ */
+export class RunExecution {
+  private run: Run;
+  private openMessage: OpenMessage | undefined;
+  private openTools: OpenToolStep | undefined;
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly projectId: string,
+    run: Run,
+    private readonly signal: AbortSignal,
+  ) {
+    this.run = run;
+  }
+
+  private now(): number {
+    return unixSeconds(this.deps.clock);
+  }
+
+  private emit(event: AssistantStreamEvent): void {
+    this.deps.bus.publish(this.run.id, event);
+  }
+
+  private emitRun(name: RunEventName): void {
+    this.emit({ event: name, data: this.run });
+  }
+
+  private emitStep(name: StepEventName, step: RunStep): void {
+    this.emit({ event: name, data: step });
+  }
+
+  private emitMessage(name: MessageEventName, message: Message): void {
+    this.emit({ event: name, data: message });
+  }
+
+  /** Saves the run in `next` status if the stored one still allows it; otherwise the run moved. */
+  private async transition(next: Run, allowed: readonly RunStatus[] = sourcesOf(next.status)): Promise<void> {
+    if (!(await this.deps.store.runs.save(this.projectId, next, allowed))) throw new RunMoved();
+    this.run = next;
+  }
+
+  async execute(): Promise<void> {
+    try {
+      if (this.run.started_at === null) {
+        await this.transition({ ...this.run, started_at: this.now() }, ['in_progress']);
+      }
+      this.emitRun('thread.run.in_progress');
+      const resolved = this.deps.router.resolve(this.run.model);
+      if ('error' in resolved) return await this.fail('server_error', resolved.error);
+      for (;;) {
+        const outcome = await this.turn(resolved);
+        if (outcome === 'continue') continue;
+        return;
+      }
+    } catch (err) {
+      await this.handleFailure(err);
+    }
+  }
+
+  private async handleFailure(err: unknown): Promise<void> {
+    if (this.signal.aborted || err instanceof RunMoved) {
+      const stored = await this.deps.store.runs.get(this.projectId, this.run.thread_id, this.run.id);
+      if (!stored) return; // thread deleted under the run
+      if (stored.status === 'cancelling' || (this.signal.reason === 'cancel' && stored.status === 'in_progress')) {
+        return this.finishCancelled();
+      }
+      if (this.signal.aborted && this.signal.reason === 'shutdown') {
+        return this.fail('server_error', 'The server shut down while this run was in progress.');
+      }
+      return; // someone else finished it
+    }
+    if (err instanceof ModelError) {
+      const code = err.kind === 'rate_limit' ? 'rate_limit_exceeded' : err.kind === 'client' ? 'invalid_prompt' : 'server_error';
+      return this.fail(code, upstreamMessage(err));
+    }
+    this.deps.logger.error({ err, runId: this.run.id }, 'run failed unexpectedly');
+    return this.fail('server_error', 'The server had an error while processing this run.');
+  }
+
+  /** One model call and what follows from it. */
+  private async turn(resolved: ResolvedModel): Promise<'continue' | 'done'> {
+    const { store } = this.deps;
+    const run = this.run;
+    const [messages, steps] = await Promise.all([
+      store.messages.all(this.projectId, run.thread_id),
+      store.steps.forRun(this.projectId, run.id),
+    ]);
+    const used = run.usage ?? usageOf(0, 0);
+    const completionLeft = run.max_completion_tokens === null ? null : run.max_completion_tokens - used.completion_tokens;
+    if (completionLeft !== null && completionLeft <= 0) return this.finishIncomplete('max_completion_tokens');
+    const prompt = await buildPrompt(
+      { run, messages, steps, loadImage: (id) => this.loadImage(id) },
+      {
+        contextWindow: resolved.contextWindow,
+        reserveForOutput: Math.min(completionLeft ?? DEFAULT_OUTPUT_RESERVE, Math.floor(resolved.contextWindow / 4)),
+        promptTokensLeft: run.max_prompt_tokens === null ? null : run.max_prompt_tokens - used.prompt_tokens,
+      },
+    );
+    if (!prompt.ok) return this.finishIncomplete('max_prompt_tokens');
+
+    const request: ModelRequest = {
+      model: resolved.providerModelId,
+      messages: prompt.messages,
+      signal: this.signal,
+      ...modelTools(run),
+      ...(run.temperature !== null && { temperature: run.temperature }),
+      ...(run.top_p !== null && { topP: run.top_p }),
+      ...(completionLeft !== null && { maxOutputTokens: completionLeft }),
+      ...(run.reasoning_effort && { reasoningEffort: run.reasoning_effort }),
+      ...responseFormat(run),
+    };
+
+    let finish: Extract<ModelStreamPart, { type: 'finish' }> | undefined;
+    let produced = false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        for await (const part of resolved.model.stream(request)) {
+          if (part.type === 'finish') finish = part;
+          else {
+            produced = true;
+            await this.onPart(part);
+          }
+        }
+        break;
+      } catch (err) {
+        // A turn that already streamed output to clients cannot be replayed without duplicating it.
+        if (!(err instanceof ModelError) || !err.retryable || produced || attempt >= this.deps.retry.maxRetries) throw err;
+        await this.backoff(attempt, err.options.retryAfterMs);
+      }
+    }
+    if (!finish) throw new ModelError('server', 'The upstream stream ended before the model finished.');
+    const usage = usageOf(finish.usage.inputTokens, finish.usage.outputTokens);
+    this.run = { ...this.run, usage: addUsage(this.run.usage, usage) };
+
+    if (this.openTools && this.openTools.calls.length) {
+      if (this.openMessage) await this.closeMessage('completed', usage);
+      return this.requireAction(usage);
+    }
+    if (!this.openMessage) await this.openNewMessage();
+    if (finish.reason === 'length') {
+      await this.closeMessage('max_tokens', usage);
+      return this.finishIncomplete(run.max_completion_tokens !== null ? 'max_completion_tokens' : 'max_completion_tokens');
+    }
+    await this.closeMessage(finish.reason === 'content-filter' ? 'content_filter' : 'completed', usage);
+    const total = this.run.usage!;
+    if (run.max_prompt_tokens !== null && total.prompt_tokens > run.max_prompt_tokens) {
+      return this.finishIncomplete('max_prompt_tokens');
+    }
+    await this.transition({ ...this.run, status: 'completed', completed_at: this.now(), expires_at: null }, ['in_progress']);
+    this.emitRun('thread.run.completed');
+    return 'done';
+  }
+
+  private async backoff(attempt: number, retryAfterMs: number | undefined): Promise<void> {
+    const delay = Math.min(retryAfterMs ?? this.deps.retry.baseMs * 2 ** attempt, 30_000);
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(resolve, delay);
+      this.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          reject(new ModelError('aborted', 'aborted'));
+        },
+        { once: true },
+      );
+    });
+  }
+
+  private async onPart(part: Exclude<ModelStreamPart, { type: 'finish' }>): Promise<void> {
+    switch (part.type) {
+      case 'text-delta': {
+        if (this.openTools) return; // text after tool calls in one turn is dropped, as the API does
+        const first = !this.openMessage;
+        if (first) await this.openNewMessage();
+        const open = this.openMessage!;
+        open.text += part.text;
+        this.emit({
+          event: 'thread.message.delta',
+          data: {
+            id: open.message.id,
+            object: 'thread.message.delta',
+            delta: {
+              content: [
+                { index: 0, type: 'text', text: first ? { value: part.text, annotations: [] } : { value: part.text } },
+              ],
+            },
+          },
+        });
+        return;
+      }
+      case 'tool-call-start': {
+        if (this.openMessage) await this.closeMessage('completed', null);
+        if (!this.openTools) await this.openToolStep();
+        const tools = this.openTools!;
+        const call: FunctionToolCall = {
+          id: this.deps.ids.next('call'),
+          type: 'function',
+          function: { name: part.name, arguments: '', output: null },
+        };
+        tools.byUpstreamId.set(part.id, tools.calls.length);
+        tools.calls.push(call);
+        this.emitToolDelta({ index: tools.calls.length - 1, id: call.id, type: 'function', function: { ...call.function } });
+        return;
+      }
+      case 'tool-call-delta': {
+        const tools = this.openTools;
+        const index = tools?.byUpstreamId.get(part.id);
+        if (!tools || index === undefined) return;
+        tools.calls[index].function.arguments += part.argumentsDelta;
+        this.emitToolDelta({ index, type: 'function', function: { arguments: part.argumentsDelta } });
+        return;
+      }
+      case 'tool-call-end':
+        return;
+    }
+  }
+
+  private emitToolDelta(call: Record<string, unknown> & { index: number; type: string }): void {
+    this.emit({
+      event: 'thread.run.step.delta',
+      data: {
+        id: this.openTools!.step.id,
+        object: 'thread.run.step.delta',
+        delta: { step_details: { type: 'tool_calls', tool_calls: [call] } },
+      },
+    });
+  }
+
+  private async openNewMessage(): Promise<void> {
+    const { ids, clock, store } = this.deps;
+    const message = newAssistantMessage(this.run, ids, clock);
+    const step = newStep(this.run, { type: 'message_creation', message_creation: { message_id: message.id } }, ids, clock);
+    await store.steps.insert(this.projectId, step);
+    await store.messages.insert(this.projectId, message);
+    this.openMessage = { step, message, text: '' };
+    this.emitStep('thread.run.step.created', step);
+    this.emitStep('thread.run.step.in_progress', step);
+    this.emitMessage('thread.message.created', message);
+    this.emitMessage('thread.message.in_progress', message);
+  }
+
+  /** Ends the open message: `completed`, or incomplete for a reason; then completes its step. */
+  private async closeMessage(
+    how: 'completed' | 'max_tokens' | 'content_filter',
+    usage: RunUsage | null,
+  ): Promise<void> {
+    const open = this.openMessage!;
+    this.openMessage = undefined;
+    const now = this.now();
+    const withText: Message = { ...open.message, content: [{ type: 'text', text: { value: open.text, annotations: [] } }] };
+    const message = how === 'completed' ? completeMessage(withText, now) : incompleteMessage(withText, how, now);
+    await this.deps.store.messages.update(this.projectId, message);
+    this.emitMessage(how === 'completed' ? 'thread.message.completed' : 'thread.message.incomplete', message);
+    const stepUsage = usage ?? usageOf(0, textTokens(open.text));
+    const step = finishStep(open.step, 'completed', now, { usage: stepUsage });
+    await this.deps.store.steps.save(this.projectId, step);
+    this.emitStep('thread.run.step.completed', step);
+  }
+
+  private async openToolStep(): Promise<void> {
+    const step = newStep(this.run, { type: 'tool_calls', tool_calls: [] }, this.deps.ids, this.deps.clock);
+    await this.deps.store.steps.insert(this.projectId, step);
+    this.openTools = { step, calls: [], byUpstreamId: new Map() };
+    this.emitStep('thread.run.step.created', step);
+    this.emitStep('thread.run.step.in_progress', step);
+  }
+
+  private async requireAction(usage: RunUsage): Promise<'done'> {
+    const tools = this.openTools!;
+    this.openTools = undefined;
+    const step: RunStep = { ...tools.step, step_details: { type: 'tool_calls', tool_calls: tools.calls }, usage };
+    await this.deps.store.steps.save(this.projectId, step);
+    const now = this.now();
+    await this.transition(
+      {
+        ...this.run,
+        status: 'requires_action',
+        expires_at: now + REQUIRES_ACTION_TTL_SECONDS,
+        required_action: {
+          type: 'submit_tool_outputs',
+          submit_tool_outputs: {
+            tool_calls: tools.calls.map((c) => ({
+              id: c.id,
+              type: 'function',
+              function: { name: c.function.name, arguments: c.function.arguments },
+            })),
+          },
+        },
+      },
+      ['in_progress'],
+    );
+    this.emitRun('thread.run.requires_action');
+    return 'done';
+  }
+
+  private async finishIncomplete(reason: 'max_completion_tokens' | 'max_prompt_tokens'): Promise<'done'> {
+    await this.closeOpen('incomplete');
+    await this.transition(
+      { ...this.run, status: 'incomplete', incomplete_details: { reason }, expires_at: null, usage: this.run.usage ?? usageOf(0, 0) },
+      ['in_progress'],
+    );
+    this.emitRun('thread.run.incomplete');
+    return 'done';
+  }
+
+  /** Ends whatever step or message is open when a run stops early. */
+  private async closeOpen(how: 'incomplete' | 'cancelled' | 'failed', error?: RunStep['last_error']): Promise<void> {
+    const now = this.now();
+    const stepStatus = how === 'incomplete' ? 'completed' : how;
+    if (this.openMessage) {
+      const open = this.openMessage;
+      this.openMessage = undefined;
+      const reason = how === 'cancelled' ? 'run_cancelled' : how === 'failed' ? 'run_failed' : 'max_tokens';
+      const message = incompleteMessage(
+        { ...open.message, content: open.text ? [{ type: 'text', text: { value: open.text, annotations: [] } }] : [] },
+        reason,
+        now,
+      );
+      await this.deps.store.messages.update(this.projectId, message);
+      this.emitMessage('thread.message.incomplete', message);
+      const step = finishStep(open.step, stepStatus, now, { error });
+      await this.deps.store.steps.save(this.projectId, step);
+      this.emitStep(`thread.run.step.${stepStatus}`, step);
+    }
+    if (this.openTools) {
+      const tools = this.openTools;
+      this.openTools = undefined;
+      const step = finishStep({ ...tools.step, step_details: { type: 'tool_calls', tool_calls: tools.calls } }, stepStatus, now, {
+        error,
+      });
+      await this.deps.store.steps.save(this.projectId, step);
+      this.emitStep(`thread.run.step.${stepStatus}`, step);
+    }
+  }
+
+  private async finishCancelled(): Promise<void> {
+    await this.closeOpen('cancelled');
+    const next: Run = { ...this.run, status: 'cancelled', cancelled_at: this.now(), expires_at: null, required_action: null };
+    if (await this.deps.store.runs.save(this.projectId, next, ['cancelling', 'in_progress'])) {
+      this.run = next;
+      this.emitRun('thread.run.cancelled');
+    }
+  }
+
+  private async fail(code: NonNullable<Run['last_error']>['code'], message: string): Promise<void> {
+    const stepCode = code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error';
+    await this.closeOpen('failed', { code: stepCode, message });
+    const next: Run = {
+      ...this.run,
+      status: 'failed',
+      failed_at: this.now(),
+      expires_at: null,
+      required_action: null,
+      last_error: { code, message },
+    };
+    if (await this.deps.store.runs.save(this.projectId, next, ['in_progress', 'cancelling'])) {
+      this.run = next;
+      this.emitRun('thread.run.failed');
+    }
+  }
+
+  private async loadImage(fileId: string): Promise<{ data: Uint8Array; mediaType: string } | undefined> {
+    const file = await this.deps.store.files.get(this.projectId, fileId, this.now());
+    if (!file) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const c of this.deps.blobs.get(file.blob_key)) chunks.push(c as Buffer);
+    return { data: new Uint8Array(Buffer.concat(chunks)), mediaType: file.mime_type };
+  }
+}
+
+function modelTools(run: Run): Pick<ModelRequest, 'tools' | 'toolChoice' | 'parallelToolCalls'> {
+  const tools: ModelTool[] = [];
+  for (const t of run.tools) {
+    if (t.type !== 'function') continue;
+    tools.push({
+      name: t.function.name,
+      ...(t.function.description !== undefined && { description: t.function.description }),
+      parameters: t.function.parameters ?? { type: 'object', properties: {} },
+      ...(t.function.strict != null && { strict: t.function.strict }),
+    });
+  }
+  if (!tools.length) return {};
+  const tc = run.tool_choice;
+  let toolChoice: ModelToolChoice = 'auto';
+  if (tc === 'none' || tc === 'required' || tc === 'auto') toolChoice = tc;
+  else if (typeof tc === 'object' && tc.type === 'function') toolChoice = { name: tc.function.name };
+  return { tools, toolChoice, parallelToolCalls: run.parallel_tool_calls };
+}
+
+function responseFormat(run: Run): Pick<ModelRequest, 'responseFormat'> {
+  const rf = run.response_format;
+  if (typeof rf !== 'object') return {};
+  if (rf.type === 'json_object') return { responseFormat: { type: 'json' } };
+  if (rf.type === 'json_schema') {
+    return {
+      responseFormat: {
+        type: 'json',
+        ...(rf.json_schema.schema && { schema: rf.json_schema.schema }),
+        name: rf.json_schema.name,
+        ...(rf.json_schema.description && { description: rf.json_schema.description }),
+      },
+    };
+  }
+  return {};
+}
+
+function upstreamMessage(err: ModelError): string {
+  const status = err.options.status ? ` (HTTP ${err.options.status})` : '';
+  switch (err.kind) {
+    case 'rate_limit':
+      return `The upstream model provider rate-limited the request and retries were exhausted${status}: ${err.message}`;
+    case 'timeout':
+      return `The upstream model provider did not respond in time: ${err.message}`;
+    case 'client':
+      return `The upstream model provider rejected the request${status}: ${err.message}`;
+    default:
+      return `The upstream model provider failed${status}: ${err.message}`;
+  }
+}

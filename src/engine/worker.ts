@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { unixSeconds } from '../core/clock.js';
+import type { Run, RunStep } from '../core/wire.js';
+import type { EngineDeps } from './deps.js';
+import { RunExecution } from './run-executor.js';
+import { finishStep, incompleteMessage } from './run-records.js';
+
+export interface WorkerOptions {
+  concurrency: number;
+  /** How long a claim lasts without a heartbeat. */
+  leaseMs: number;
+  /** How often to look for work others queued, orphaned runs and expired tool waits. */
+  pollMs: number;
+  /**
+   * Treat every lease held by another worker as lapsed at start (one process per store, as with
+   * an embedded SQLite file): runs interrupted by a crash are recovered at once.
+   */
+  exclusive: boolean;
+}
+
+/**
+ * Claims queued runs from the store (a lease with heartbeat) and executes them. A run a dead
+ * worker left in in_progress is failed with `server_error` once its lease lapses (a cancelling one
+ * is cancelled); a run left waiting for tool outputs past `expires_at` expires.
+ */
+export class RunWorker {
+  readonly id = `worker_${randomBytes(6).toString('hex')}`;
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  start(): void {
+    this.loop = this.claimLoop();
+    const heartbeat = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
+    const maintenance = setInterval(() => void this.maintain(false), this.options.pollMs);
+    heartbeat.unref();
+    maintenance.unref();
+    this.timers.push(heartbeat, maintenance);
+    void this.maintain(this.options.exclusive);
+  }
+
+  /** A run was queued: look for work now rather than at the next poll. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  /** Aborts a run this process is executing (cancel); false when it runs elsewhere or not at all. */
+  abort(runId: string, reason: 'cancel' | 'shutdown' = 'cancel'): boolean {
+    const a = this.active.get(runId);
+    if (!a) return false;
+    a.controller.abort(reason);
+    return true;
+  }
+
+  get running(): number {
+    return this.active.size;
+  }
+
+  async stop(graceMs = 5000): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.wake?.();
+    await this.loop;
+    const all = Promise.all([...this.active.values()].map((a) => a.done));
+    const timeout = new Promise<void>((r) => setTimeout(r, graceMs).unref());
+    await Promise.race([all, timeout]);
+    for (const id of this.active.keys()) this.abort(id, 'shutdown');
+    await all;
+  }
+
+  private async claimLoop(): Promise<void> {
+    while (!this.stopped) {
+      let claimed = false;
+      if (this.active.size < this.options.concurrency) {
+        try {
+          const next = await this.deps.store.runs.claim(this.id, this.deps.clock.nowMs(), this.options.leaseMs);
+          if (next) {
+            claimed = true;
+            this.execute(next.projectId, next.run);
+          }
+        } catch (err) {
+          this.deps.logger.error({ err }, 'claiming a run failed');
+        }
+      }
+      if (claimed) continue;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.options.pollMs);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private execute(projectId: string, run: Run): void {
+    const controller = new AbortController();
+    const execution = new RunExecution(this.deps, projectId, run, controller.signal);
+    const done = execution
+      .execute()
+      .catch((err) => this.deps.logger.error({ err, runId: run.id }, 'run execution crashed'))
+      .finally(async () => {
+        this.active.delete(run.id);
+        await this.deps.store.runs.release(this.id, run.id).catch(() => undefined);
+        this.notify();
+      });
+    this.active.set(run.id, { controller, done });
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (!this.active.size) return;
+    try {
+      const statuses = await this.deps.store.runs.heartbeat(
+        this.id,
+        [...this.active.keys()],
+        this.deps.clock.nowMs(),
+        this.options.leaseMs,
+      );
+      // A cancel made through another process shows up here.
+      for (const [id, status] of statuses) if (status === 'cancelling') this.abort(id);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'run heartbeat failed');
+    }
+  }
+
+  /** Recovers runs orphaned by a dead worker and expires runs that waited too long for tool outputs. */
+  async maintain(takeOverAll: boolean): Promise<void> {
+    const { store, clock } = this.deps;
+    try {
+      const horizon = takeOverAll ? Number.MAX_SAFE_INTEGER : clock.nowMs();
+      for (const { projectId, run } of await store.runs.listOrphaned(horizon, 100)) {
+        if (this.active.has(run.id)) continue;
+        if (run.status === 'cancelling') await this.settle(projectId, run, 'cancelled');
+        else await this.settle(projectId, run, 'failed');
+      }
+      for (const { projectId, run } of await store.runs.listExpiring(unixSeconds(clock), 100)) {
+        await expireRun(this.deps, projectId, run);
+      }
+    } catch (err) {
+      this.deps.logger.error({ err }, 'run maintenance failed');
+    }
+  }
+
+  private async settle(projectId: string, run: Run, to: 'failed' | 'cancelled'): Promise<void> {
+    const { store, clock, bus } = this.deps;
+    const now = unixSeconds(clock);
+    const next: Run =
+      to === 'failed'
+        ? {
+            ...run,
+            status: 'failed',
+            failed_at: now,
+            expires_at: null,
+            last_error: { code: 'server_error', message: 'The server stopped while this run was in progress; it was not resumed.' },
+          }
+        : { ...run, status: 'cancelled', cancelled_at: now, expires_at: null };
+    if (!(await store.runs.save(projectId, next, [run.status]))) return;
+    await closeLeftovers(this.deps, projectId, run, to === 'failed' ? 'failed' : 'cancelled');
+    bus.publish(run.id, { event: to === 'failed' ? 'thread.run.failed' : 'thread.run.cancelled', data: next });
+  }
+}
+
+/** Ends the in-progress steps and messages of a run that stopped without its executor. */
+export async function closeLeftovers(
+  deps: Pick<EngineDeps, 'store' | 'clock' | 'bus'>,
+  projectId: string,
+  run: Run,
+  how: 'failed' | 'cancelled' | 'expired',
+): Promise<void> {
+  const { store, clock, bus } = deps;
+  const now = unixSeconds(clock);
+  for (const m of await store.messages.inProgressForRun(projectId, run.thread_id, run.id)) {
+    const reason = how === 'failed' ? 'run_failed' : how === 'cancelled' ? 'run_cancelled' : 'run_expired';
+    const done = incompleteMessage(m, reason, now);
+    await store.messages.update(projectId, done);
+    bus.publish(run.id, { event: 'thread.message.incomplete', data: done });
+  }
+  for (const s of await store.steps.forRun(projectId, run.id)) {
+    if (s.status !== 'in_progress') continue;
+    const error: RunStep['last_error'] =
+      how === 'failed' ? { code: 'server_error', message: 'The server stopped while this step was in progress.' } : null;
+    const done = finishStep(s, how, now, { error });
+    await store.steps.save(projectId, done);
+    bus.publish(run.id, { event: `thread.run.step.${how}`, data: done });
+  }
+}
+
+/** A run that waited in requires_action past `expires_at` ends `expired`, with its tool step. */
+export async function expireRun(deps: Pick<EngineDeps, 'store' | 'clock' | 'bus'>, projectId: string, run: Run): Promise<Run | undefined> {
+  const now = unixSeconds(deps.clock);
+  if (run.status !== 'requires_action' || run.expires_at === null || run.expires_at > now) return undefined;
+  const next: Run = { ...run, status: 'expired', expires_at: run.expires_at, required_action: null };
+  if (!(await deps.store.runs.save(projectId, next, ['requires_action']))) return undefined;
+  await closeLeftovers(deps, projectId, run, 'expired');
+  deps.bus.publish(run.id, { event: 'thread.run.expired', data: next });
+  return next;
+}
