@@ -7,7 +7,9 @@ import { DEFAULT_PROJECT, type Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { SortableIdGenerator } from './core/ids.js';
 import { RunWorker } from './engine/worker.js';
+import type { EventBus } from './events/event-bus.js';
 import { MemoryEventBus } from './events/memory-event-bus.js';
+import { PgEventBus } from './events/postgres/pg-event-bus.js';
 import { startSweeper } from './maintenance/sweeper.js';
 import { buildProviders } from './model/ai-sdk/providers.js';
 import { createModelRouter } from './model/router.js';
@@ -18,6 +20,8 @@ import type { Store } from './store/store.js';
 export interface RunningServer {
   app: FastifyInstance;
   store: Store;
+  config: Config;
+  worker: RunWorker;
   /** `http://host:port/v1` */
   baseUrl: string;
   close(): Promise<void>;
@@ -44,7 +48,11 @@ export async function startServer(
     openProject: DEFAULT_PROJECT,
   });
   const ids = new SortableIdGenerator(clock);
-  const bus = new MemoryEventBus();
+  // Several processes may share a PostgreSQL store, so their events travel by LISTEN/NOTIFY.
+  const bus: EventBus =
+    config.database.kind === 'postgres'
+      ? await PgEventBus.connect(config.database.url, { onError: (err) => process.stderr.write(`event bus: ${String(err)}\n`) })
+      : new MemoryEventBus();
   const router = createModelRouter({
     providers: buildProviders(config.models.providers, config.runs.upstreamIdleTimeoutMs),
     aliases: config.models.aliases,
@@ -102,17 +110,21 @@ export async function startServer(
   } else {
     logger.info(`model providers: ${config.models.providers.map((p) => `${p.name} (${p.type})`).join(', ')}`);
   }
-  worker.start();
-  const sweeper = startSweeper({ store, blobs, clock, logger });
+  if (config.runs.concurrency > 0) worker.start();
+  else logger.info('RUN_CONCURRENCY=0: this process serves the API only; runs execute in other processes.');
+  const sweeper = startSweeper({ store, blobs, clock, logger }, bus instanceof PgEventBus ? [() => bus.prune()] : []);
 
   return {
     app,
     store,
+    config,
+    worker,
     baseUrl,
     async close() {
       sweeper.stop();
       await app.close();
       await worker?.stop();
+      await bus.close?.();
       await store.close();
     },
   };

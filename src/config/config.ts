@@ -24,7 +24,7 @@ export interface Config {
   /** Which provider serves which model (`UPSTREAM_BASE_URL`, `OPEN_ASSISTANTS_CONFIG`). */
   models: ModelRouting;
   runs: {
-    /** Runs one process executes at once. */
+    /** Runs one process executes at once; 0 serves the API only (another process runs them). */
     concurrency: number;
     /** Abort an upstream request when it sends nothing for this long. */
     upstreamIdleTimeoutMs: number;
@@ -78,7 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     models: loadModelRouting(env),
     runs: {
-      concurrency: int(env, 'RUN_CONCURRENCY', 256, 1, 100_000),
+      concurrency: int(env, 'RUN_CONCURRENCY', 256, 0, 100_000),
       upstreamIdleTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 120_000, 10, 3_600_000),
       upstreamMaxRetries: int(env, 'UPSTREAM_MAX_RETRIES', 3, 0, 20),
       upstreamRetryBaseMs: int(env, 'UPSTREAM_RETRY_BASE_MS', 500, 0, 60_000),

@@ -103,11 +103,18 @@ export class RunWorker {
 
   private execute(projectId: string, run: Run): void {
     const controller = new AbortController();
+    // A cancel made through another process arrives as its `cancelling` event (the heartbeat
+    // would also see it, but only every few seconds).
+    const events = this.deps.bus.subscribe(run.id, this.deps.bus.nextSeq(run.id));
+    void (async () => {
+      for await (const { event } of events) if (event.event === 'thread.run.cancelling') controller.abort('cancel');
+    })();
     const execution = new RunExecution(this.deps, projectId, run, controller.signal);
     const done = execution
       .execute()
       .catch((err) => this.deps.logger.error({ err, runId: run.id }, 'run execution crashed'))
       .finally(async () => {
+        events.close();
         this.active.delete(run.id);
         await this.deps.store.runs.release(this.id, run.id).catch(() => undefined);
         this.notify();

@@ -20,4 +20,6 @@ export interface EventBus {
   subscribe(runId: string, from?: number): Subscription;
   /** The sequence number the next event of this run will get. */
   nextSeq(runId: string): number;
+  /** Flushes what is pending and lets go of connections. */
+  close?(): Promise<void>;
 }

@@ -24,13 +24,15 @@ export async function sweepOnce(deps: { store: Store; blobs: BlobStore; clock: C
 
 export function startSweeper(
   deps: { store: Store; blobs: BlobStore; clock: Clock; logger: FastifyBaseLogger },
+  /** Other periodic clean-ups (e.g. the event bus's stored batches). */
+  extraTasks: Array<() => Promise<unknown>> = [],
   intervalMs = 60_000,
 ): { stop(): void } {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    sweepOnce(deps)
+    Promise.all([sweepOnce(deps), ...extraTasks.map((t) => t())])
       .catch((err) => deps.logger.error({ err }, 'sweeper failed'))
       .finally(() => (running = false));
   }, intervalMs);

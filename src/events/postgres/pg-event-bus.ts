@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { AssistantStreamEvent } from '../../core/events.js';
+import type { EventBus, Subscription } from '../event-bus.js';
+import { MemoryEventBus } from '../memory-event-bus.js';
+
+const CHANNEL = 'open_assistants_run_events';
+/** NOTIFY payloads must stay under 8000 bytes; larger batches go through a table. */
+const MAX_PAYLOAD = 7000;
+const FLUSH_MS = 2;
+
+interface Envelope {
+  origin: string;
+  events: Array<[runId: string, event: AssistantStreamEvent]>;
+}
+
+/**
+ * The event bus across server processes sharing one PostgreSQL database. Every process keeps its
+ * own in-memory bus (buffer and local subscribers); what one process publishes is also sent with
+ * NOTIFY, batched per few milliseconds, and replayed into the other processes' buses, so a
+ * stream can be served by a process other than the one executing the run. Batches too large for
+ * a NOTIFY payload are stored in `run_event_batches` and only their id is sent.
+ */
+export class PgEventBus implements EventBus {
+  private readonly local: MemoryEventBus;
+  private readonly origin = randomBytes(8).toString('hex');
+  private readonly pool: pg.Pool;
+  private listener: pg.Client | undefined;
+  private pending: Envelope['events'] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(connectionString: string, retainMs?: number) {
+    this.local = new MemoryEventBus(retainMs);
+    this.pool = new pg.Pool({ connectionString, max: 2 });
+  }
+
+  static async connect(connectionString: string, options: { retainMs?: number; onError?: (err: unknown) => void } = {}): Promise<PgEventBus> {
+    const bus = new PgEventBus(connectionString, options.retainMs);
+    await bus.listen(connectionString, options.onError ?? (() => undefined));
+    return bus;
+  }
+
+  private async listen(connectionString: string, onError: (err: unknown) => void): Promise<void> {
+    const client = new pg.Client({ connectionString });
+    await client.connect();
+    client.on('notification', (n) => {
+      if (n.channel !== CHANNEL || !n.payload) return;
+      this.receive(n.payload).catch(onError);
+    });
+    client.on('error', (err) => {
+      onError(err);
+      if (!this.closed) {
+        // reconnect: events published meanwhile by others are missed, local ones are not
+        setTimeout(() => void this.listen(connectionString, onError).catch(onError), 1000).unref();
+      }
+    });
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.listener = client;
+  }
+
+  private async receive(payload: string): Promise<void> {
+    let text = payload;
+    if (payload.startsWith('#')) {
+      const { rows } = await this.pool.query<{ body: string }>('SELECT body FROM run_event_batches WHERE id = $1', [Number(payload.slice(1))]);
+      if (!rows[0]) return;
+      text = rows[0].body;
+    }
+    const envelope = JSON.parse(text) as Envelope;
+    if (envelope.origin === this.origin) return;
+    for (const [runId, event] of envelope.events) this.local.publish(runId, event);
+  }
+
+  publish(runId: string, event: AssistantStreamEvent): void {
+    this.local.publish(runId, event);
+    this.pending.push([runId, event]);
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    const events = this.pending;
+    this.pending = [];
+    if (!events.length) return;
+    // NOTIFYs from one sender arrive in order; chaining keeps our sends in publish order too.
+    this.sending = this.sending.then(() => this.send(events)).catch(() => undefined);
+  }
+
+  private async send(events: Envelope['events']): Promise<void> {
+    const batches: string[] = [];
+    let current: Envelope['events'] = [];
+    let size = 0;
+    for (const e of events) {
+      const n = JSON.stringify(e).length;
+      if (current.length && size + n > MAX_PAYLOAD) {
+        batches.push(JSON.stringify({ origin: this.origin, events: current }));
+        current = [];
+        size = 0;
+      }
+      current.push(e);
+      size += n;
+    }
+    if (current.length) batches.push(JSON.stringify({ origin: this.origin, events: current }));
+    for (const body of batches) {
+      if (Buffer.byteLength(body) <= MAX_PAYLOAD) {
+        await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, body]);
+      } else {
+        const { rows } = await this.pool.query<{ id: string }>(
+          'INSERT INTO run_event_batches (body, created_at) VALUES ($1, $2) RETURNING id',
+          [body, Math.floor(Date.now() / 1000)],
+        );
+        await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `#${rows[0].id}`]);
+      }
+    }
+  }
+
+  subscribe(runId: string, from?: number): Subscription {
+    return this.local.subscribe(runId, from);
+  }
+
+  nextSeq(runId: string): number {
+    return this.local.nextSeq(runId);
+  }
+
+  /** Deletes stored oversized batches older than `ageSeconds` (they are read within moments). */
+  async prune(ageSeconds = 600): Promise<void> {
+    await this.pool.query('DELETE FROM run_event_batches WHERE created_at < $1', [Math.floor(Date.now() / 1000) - ageSeconds]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flush();
+    await this.sending;
+    await this.listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+}
