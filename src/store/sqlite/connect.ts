@@ -18,8 +18,29 @@ export async function openSqliteStore(filename: string): Promise<Store> {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   migrate(db);
-  const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: db }) });
+  const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
   return createSqlStore(kysely, 'sqlite');
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a small indexed query, and
+ * the server issues the same few hundred SQL texts over and over. Kysely runs one query at a time
+ * on this connection (it holds a mutex), so sharing a prepared statement is safe.
+ */
+function withStatementCache(db: Database.Database, max = 1000) {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(text: string): Database.Statement {
+      let stmt = cache.get(text);
+      if (!stmt) {
+        stmt = db.prepare(text);
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 function migrate(db: Database.Database): void {
