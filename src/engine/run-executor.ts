@@ -439,6 +439,7 @@ function responseFormat(run: Run): Pick<ModelRequest, 'responseFormat'> {
         ...(rf.json_schema.schema && { schema: rf.json_schema.schema }),
         name: rf.json_schema.name,
         ...(rf.json_schema.description && { description: rf.json_schema.description }),
+        strict: rf.json_schema.strict === true,
       },
     };
   }

@@ -32,7 +32,7 @@ export type ModelToolChoice = 'auto' | 'none' | 'required' | { name: string };
 
 export type ModelResponseFormat =
   | { type: 'text' }
-  | { type: 'json'; schema?: Record<string, unknown>; name?: string; description?: string };
+  | { type: 'json'; schema?: Record<string, unknown>; name?: string; description?: string; strict?: boolean };
 
 export interface ModelRequest {
   /** The provider's own model id (after alias resolution). */

@@ -97,6 +97,8 @@ function callOptions(options: AiSdkModelOptions, request: ModelRequest, signal: 
       [options.providerName]: {
         ...(request.parallelToolCalls === false && request.tools?.length && { parallel_tool_calls: false }),
         ...(request.reasoningEffort && { reasoningEffort: request.reasoningEffort }),
+        // json_schema strictness as the client asked (the provider would default to strict)
+        ...(request.responseFormat?.type === 'json' && request.responseFormat.schema && { strictJsonSchema: request.responseFormat.strict === true }),
       },
     },
   } as LanguageModelV3CallOptions;

@@ -28,6 +28,8 @@ export function buildProviders(configs: ProviderConfig[], idleTimeoutMs: number)
         headers: c.headers,
         queryParams: c.queryParams,
         includeUsage: true,
+        // send json_schema response formats as such (otherwise they degrade to json_object, schema lost)
+        supportsStructuredOutputs: true,
       });
       make = (id) => provider.chatModel(id);
       providerOptionsName = c.name;
