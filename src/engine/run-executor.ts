@@ -27,6 +27,8 @@ interface OpenMessage {
   step: RunStep;
   message: Message;
   text: string;
+  /** The inserts of the message and its step. */
+  persisted: Promise<void>;
 }
 
 interface OpenToolStep {
@@ -271,9 +273,11 @@ export class RunExecution {
     const { ids, clock, store } = this.deps;
     const message = newAssistantMessage(this.run, ids, clock);
     const step = newStep(this.run, { type: 'message_creation', message_creation: { message_id: message.id } }, ids, clock);
-    await store.steps.insert(this.projectId, step);
-    await store.messages.insert(this.projectId, message);
-    this.openMessage = { step, message, text: '' };
+    // The first token should not wait for two writes: they go out while the text streams, and
+    // closing the message waits for them (`persisted`).
+    const persisted = store.steps.insert(this.projectId, step).then(() => store.messages.insert(this.projectId, message));
+    persisted.catch(() => undefined);
+    this.openMessage = { step, message, text: '', persisted };
     this.emitStep('thread.run.step.created', step);
     this.emitStep('thread.run.step.in_progress', step);
     this.emitMessage('thread.message.created', message);
@@ -287,6 +291,7 @@ export class RunExecution {
   ): Promise<void> {
     const open = this.openMessage!;
     this.openMessage = undefined;
+    await open.persisted;
     const now = this.now();
     const withText: Message = { ...open.message, content: [{ type: 'text', text: { value: open.text, annotations: [] } }] };
     const message = how === 'completed' ? completeMessage(withText, now) : incompleteMessage(withText, how, now);
@@ -351,6 +356,7 @@ export class RunExecution {
     if (this.openMessage) {
       const open = this.openMessage;
       this.openMessage = undefined;
+      await open.persisted;
       const reason = how === 'cancelled' ? 'run_cancelled' : how === 'failed' ? 'run_failed' : 'max_tokens';
       const message = incompleteMessage(
         { ...open.message, content: open.text ? [{ type: 'text', text: { value: open.text, annotations: [] } }] : [] },
