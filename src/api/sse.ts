@@ -50,6 +50,23 @@ export async function streamRun(
       if (STREAM_END_EVENTS.has(event.event)) break;
     }
     if (open) res.write('event: done\ndata: [DONE]\n\n');
+  } catch (err) {
+    // Headers are sent: the failure goes out as an `error` event, then the stream ends.
+    request.log.error({ err, reqId: request.id }, 'run stream failed');
+    if (open) {
+      res.write(
+        frame({
+          event: 'error',
+          data: {
+            message: `The stream failed on the server (request ${request.id}); the run goes on and can be retrieved.`,
+            type: 'server_error',
+            param: null,
+            code: null,
+          },
+        }),
+      );
+      res.write('event: done\ndata: [DONE]\n\n');
+    }
   } finally {
     clearInterval(keepalive);
     subscription.close();
