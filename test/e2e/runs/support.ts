@@ -10,7 +10,7 @@ import { after, before, describe } from 'node:test';
 import type { Clock } from '../../../src/core/clock.js';
 import { startScriptedUpstream, type ScriptedUpstream } from '../../fixtures/scripted-upstream.js';
 import { BACKENDS, startTestServer, type Backend, type TestServer } from '../../helpers/server.js';
-import { RUN_SDKS, type AssistantStreamEvent, type Run, type RunFacade, type RunSdk } from './sdk.js';
+import { RUN_SDKS, type AssistantStream, type AssistantStreamEvent, type Run, type RunFacade, type RunSdk } from './sdk.js';
 
 export { BACKENDS, RUN_SDKS };
 export type { Backend };
@@ -192,10 +192,21 @@ export function parseSse(text: string): SseFrame[] {
   return frames;
 }
 
-/** Drains an SDK event iterable (a raw `Stream` or an `AssistantStream`). */
+/** Drains an SDK raw `Stream` of events. */
 export async function drain(stream: AsyncIterable<AssistantStreamEvent>): Promise<AssistantStreamEvent[]> {
   const out: AssistantStreamEvent[] = [];
   for await (const e of stream) out.push(e);
+  return out;
+}
+
+/**
+ * Every event an AssistantStream sees, copied as it arrives (the SDK accumulates deltas into the
+ * objects of earlier events, so kept references would show later states). Resolves at the end.
+ */
+export async function record(stream: AssistantStream): Promise<AssistantStreamEvent[]> {
+  const out: AssistantStreamEvent[] = [];
+  stream.on('event', (e) => out.push(structuredClone(e)));
+  await stream.done();
   return out;
 }
 
@@ -270,4 +281,106 @@ export function upstreamMessages(body: { messages?: Array<Record<string, unknown
     if (m.tool_call_id) out.tool_call_id = m.tool_call_id;
     return out;
   });
+}
+
+const RUN_TERMINAL_EVENTS = new Set([
+  'thread.run.requires_action',
+  'thread.run.completed',
+  'thread.run.incomplete',
+  'thread.run.failed',
+  'thread.run.cancelled',
+  'thread.run.expired',
+]);
+
+/**
+ * What every SDK's AssistantStream (7.x's strict one included, checklist §8.3) needs of a stream:
+ * `*.created` before any other event of that message or step, at most one open message and one
+ * open step at a time, dense delta indices, the first text delta with `annotations: []`, and a
+ * run event that ends the stream last.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function assertStreamInvariants(events: ReadonlyArray<{ event: string; data: any }>): void {
+  const created = new Set<string>();
+  let openMessage: string | undefined;
+  let openStep: string | undefined;
+  const toolCallCount = new Map<string, number>();
+  const sawText = new Set<string>();
+  for (const [i, { event, data }] of events.entries()) {
+    const where = `event ${i} (${event})`;
+    if (event.startsWith('thread.message.')) {
+      assert.ok(typeof data.id === 'string' && data.id.startsWith('msg_'), `${where}: message id`);
+      if (event === 'thread.message.created') {
+        assert.equal(openMessage, undefined, `${where}: a message is created while ${openMessage} is open`);
+        assert.deepEqual(data.content, [], `${where}: a created message has no content yet`);
+        assert.equal(data.status, 'in_progress');
+        created.add(data.id);
+        openMessage = data.id;
+        continue;
+      }
+      assert.ok(created.has(data.id), `${where}: no thread.message.created before it`);
+      assert.equal(openMessage, data.id, `${where}: not the open message`);
+      if (event === 'thread.message.delta') {
+        assert.equal(data.object, 'thread.message.delta');
+        for (const part of data.delta.content) {
+          assert.equal(part.index, 0, `${where}: text deltas go to content index 0`);
+          assert.equal(part.type, 'text');
+          if (!sawText.has(data.id)) assert.deepEqual(part.text.annotations, [], `${where}: the first text delta carries annotations: []`);
+          sawText.add(data.id);
+        }
+      }
+      if (event === 'thread.message.completed' || event === 'thread.message.incomplete') openMessage = undefined;
+      continue;
+    }
+    if (event.startsWith('thread.run.step.')) {
+      assert.ok(typeof data.id === 'string' && data.id.startsWith('step_'), `${where}: step id`);
+      if (event === 'thread.run.step.created') {
+        assert.equal(openStep, undefined, `${where}: a step is created while ${openStep} is open`);
+        assert.equal(data.status, 'in_progress');
+        created.add(data.id);
+        openStep = data.id;
+        toolCallCount.set(data.id, 0);
+        continue;
+      }
+      if (event === 'thread.run.step.delta' || event === 'thread.run.step.in_progress') {
+        assert.ok(created.has(data.id), `${where}: no thread.run.step.created before it`);
+      }
+      if (event === 'thread.run.step.delta') {
+        assert.equal(openStep, data.id, `${where}: not the open step`);
+        assert.equal(data.delta.id, undefined, `${where}: a step delta must not carry delta.id`);
+        for (const call of data.delta.step_details.tool_calls ?? []) {
+          const n = toolCallCount.get(data.id)!;
+          assert.ok(call.index === n - 1 || call.index === n, `${where}: tool call index ${call.index} is not dense (have ${n})`);
+          if (call.index === n) {
+            assert.match(call.id, /^call_/, `${where}: a new tool call delta carries its call_ id`);
+            toolCallCount.set(data.id, n + 1);
+          }
+        }
+        continue;
+      }
+      if (event === 'thread.run.step.in_progress') {
+        assert.equal(openStep, data.id, `${where}: not the open step`);
+        continue;
+      }
+      // a terminal step event; a tool step completed by submitted outputs is closed after the pause
+      if (openStep === data.id) openStep = undefined;
+      continue;
+    }
+  }
+  const runEvents = events.filter((e) => e.event.startsWith('thread.run.') && !e.event.startsWith('thread.run.step.'));
+  assert.ok(runEvents.length > 0, 'the stream has run events');
+  const last = events.at(-1)!;
+  assert.ok(RUN_TERMINAL_EVENTS.has(last.event), `the stream ends with a terminal run event, not ${last.event}`);
+  assert.equal(openMessage, undefined, 'no message is left open');
+  if (last.event !== 'thread.run.requires_action') assert.equal(openStep, undefined, 'no step is left open');
+}
+
+/** Event names, with runs of `thread.message.delta` / `thread.run.step.delta` collapsed to one `…delta*`. */
+export function eventShape(events: ReadonlyArray<{ event: string }>): string[] {
+  const out: string[] = [];
+  for (const { event } of events) {
+    const name = event.endsWith('.delta') ? `${event}*` : event;
+    if (name.endsWith('*') && out.at(-1) === name) continue;
+    out.push(name);
+  }
+  return out;
 }
