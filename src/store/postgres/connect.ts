@@ -11,6 +11,12 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 /** The scale-out store: PostgreSQL through a connection pool. */
 export async function openPostgresStore(connectionString: string, poolSize = 10): Promise<Store> {
   const pool = new pg.Pool({ connectionString, max: poolSize });
+  // An idle connection can die (PostgreSQL restarted, the backend terminated, or terminated while
+  // the pool shuts down). The pool drops it and connects anew on demand; without a listener the
+  // pool's 'error' event would be an uncaught exception that takes the whole process down.
+  pool.on('error', (err) => {
+    if (!pool.ending) process.stderr.write(`postgres store: an idle connection failed: ${err.message}\n`);
+  });
   await migrate(pool);
   const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   return createSqlStore(kysely, 'postgres');
