@@ -27,6 +27,8 @@ export const BASE_ENV: Record<string, string> = {
 
 export interface RunsContext {
   backend: Backend;
+  /** The server's clock when the file gave one (`options.clock`). */
+  readonly clock: Clock | undefined;
   readonly server: TestServer;
   readonly baseURL: string;
   readonly upstream: ScriptedUpstream;
@@ -49,11 +51,12 @@ export function describeRuns(title: string, options: RunsOptions, define: (ctx: 
     describe(`${title} · ${backend}`, () => {
       let upstream: ScriptedUpstream | undefined;
       let server: TestServer | undefined;
+      const clock = options.clock?.();
       before(async () => {
         upstream = await startScriptedUpstream();
         const env: Record<string, string> = { ...BASE_ENV, UPSTREAM_BASE_URL: upstream.baseURL, ...options.env?.(upstream.baseURL) };
         for (const [k, v] of Object.entries(env)) if (v === '') delete env[k];
-        server = await startTestServer(backend, { env, clock: options.clock?.() });
+        server = await startTestServer(backend, { env, clock });
       });
       after(async () => {
         await server?.close();
@@ -61,6 +64,7 @@ export function describeRuns(title: string, options: RunsOptions, define: (ctx: 
       });
       define({
         backend,
+        clock,
         get server() {
           if (!server) throw new Error('the test server is not running');
           return server;
@@ -84,6 +88,7 @@ export function eachSdk(ctx: RunsContext, define: (t: SdkContext) => void): void
       let client: RunFacade | undefined;
       define({
         backend: ctx.backend,
+        clock: ctx.clock,
         sdk,
         get server() {
           return ctx.server;
