@@ -10,7 +10,7 @@ import { after, before, describe } from 'node:test';
 import type { Clock } from '../../../src/core/clock.js';
 import { startScriptedUpstream, type ScriptedUpstream } from '../../fixtures/scripted-upstream.js';
 import { BACKENDS, startTestServer, type Backend, type TestServer } from '../../helpers/server.js';
-import { RUN_SDKS, type AssistantStream, type AssistantStreamEvent, type Run, type RunFacade, type RunSdk } from './sdk.js';
+import { RUN_SDKS, type AssistantStream, type AssistantStreamEvent, type Run, type RunFacade, type RunSdk, type RunSdkName } from './sdk.js';
 
 export { BACKENDS, RUN_SDKS };
 export type { Backend };
@@ -212,6 +212,23 @@ export async function record(stream: AssistantStream): Promise<AssistantStreamEv
   const out: AssistantStreamEvent[] = [];
   stream.on('event', (e) => out.push(structuredClone(e)));
   await stream.done();
+  return out;
+}
+
+/**
+ * `record` for a stream that ends with `thread.run.incomplete`: 4.x's AssistantStream does not
+ * take that event as final (sdk-versions.md §5.3) and rejects with "Final run has not been
+ * received"; that one rejection is expected there, and only there.
+ */
+export async function recordIncomplete(sdk: RunSdkName, stream: AssistantStream): Promise<AssistantStreamEvent[]> {
+  const out: AssistantStreamEvent[] = [];
+  stream.on('event', (e) => out.push(structuredClone(e)));
+  if (sdk !== 'openai@4') {
+    await stream.done();
+    assert.equal((await stream.finalRun()).status, 'incomplete');
+  } else {
+    await assert.rejects(stream.done(), /Final run has not been received/);
+  }
   return out;
 }
 
