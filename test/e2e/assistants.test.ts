@@ -161,6 +161,10 @@ function describePagination(t: SdkSuite): void {
     const mine = (list: Assistant[]) => idsOf(list.filter((a) => a.metadata?.batch === tag));
     assert.deepEqual(mine(ascending), ids);
     assert.deepEqual(mine(descending), [...ids].reverse());
+
+    const raw: Assistant[] = [];
+    for await (const a of t.client.raw.beta.assistants.list({ limit: 10 })) raw.push(a as Assistant);
+    assert.deepEqual(idsOf(raw), idsOf(descending), 'the raw client pages the same way');
   });
 
   it('lists newest first by default with first_id, last_id and has_more', async () => {
