@@ -13,8 +13,12 @@ import { PgEventBus } from './events/postgres/pg-event-bus.js';
 import { startSweeper } from './maintenance/sweeper.js';
 import { buildProviders } from './model/ai-sdk/providers.js';
 import { createModelRouter } from './model/router.js';
+import { createOpenAICompatibleEmbedder } from './model/ai-sdk/ai-sdk-embedder.js';
+import { IngestWorker } from './jobs/ingest-worker.js';
+import { createSqlSearchIndex } from './search/sql/sql-search-index.js';
 import { openPostgresStore } from './store/postgres/connect.js';
 import { openSqliteStore } from './store/sqlite/connect.js';
+import type { SqlStore } from './store/sql/sql-store.js';
 import type { Store } from './store/store.js';
 
 export interface RunningServer {
@@ -22,12 +26,13 @@ export interface RunningServer {
   store: Store;
   config: Config;
   worker: RunWorker;
+  ingest: IngestWorker;
   /** `http://host:port/v1` */
   baseUrl: string;
   close(): Promise<void>;
 }
 
-export async function openStore(config: Config): Promise<Store> {
+export async function openStore(config: Config): Promise<SqlStore> {
   return config.database.kind === 'postgres'
     ? openPostgresStore(config.database.url, config.database.poolSize)
     : openSqliteStore(config.database.filename);
@@ -60,8 +65,11 @@ export async function startServer(
     defaultProvider: config.models.defaultProvider,
     defaultContextWindow: config.models.defaultContextWindow,
   });
-  // The worker is created before the app so the app can signal it; it starts once listening.
+  const index = createSqlSearchIndex(store.kysely, store.dialect);
+  const embedder = config.embeddings ? createOpenAICompatibleEmbedder(config.embeddings) : null;
+  // The workers are created before the app so the app can signal them; they start once listening.
   let worker: RunWorker | undefined;
+  let ingest: IngestWorker | undefined;
   const app = await createApp({
     store,
     blobs,
@@ -70,6 +78,9 @@ export async function startServer(
     auth,
     bus,
     runControl: { notify: () => worker?.notify(), abort: (id) => worker?.abort(id) ?? false },
+    index,
+    embedder,
+    ingestControl: { notify: () => ingest?.notify() },
     limits: config.limits,
     logLevel: config.logLevel,
   });
@@ -84,6 +95,8 @@ export async function startServer(
       router,
       logger,
       retry: { maxRetries: config.runs.upstreamMaxRetries, baseMs: config.runs.upstreamRetryBaseMs },
+      index,
+      embedder,
     },
     {
       concurrency: config.runs.concurrency,
@@ -110,6 +123,16 @@ export async function startServer(
   } else {
     logger.info(`model providers: ${config.models.providers.map((p) => `${p.name} (${p.type})`).join(', ')}`);
   }
+  ingest = new IngestWorker(
+    { store, blobs, index, embedder, clock, logger },
+    { concurrency: config.ingest.concurrency, leaseMs: config.runs.leaseMs, pollMs: config.runs.pollMs, maxAttempts: 3 },
+  );
+  if (config.ingest.concurrency > 0) ingest.start();
+  logger.info(
+    embedder
+      ? `file search: hybrid (BM25 + embeddings from ${embedder.name})`
+      : 'file search: keyword-only (BM25); set EMBEDDING_MODEL for hybrid search',
+  );
   if (config.runs.concurrency > 0) worker.start();
   else logger.info('RUN_CONCURRENCY=0: this process serves the API only; runs execute in other processes.');
   const sweeper = startSweeper({ store, blobs, clock, logger }, bus instanceof PgEventBus ? [() => bus.prune()] : []);
@@ -119,11 +142,13 @@ export async function startServer(
     store,
     config,
     worker,
+    ingest,
     baseUrl,
     async close() {
       sweeper.stop();
       await app.close();
       await worker?.stop();
+      await ingest?.stop();
       await bus.close?.();
       await store.close();
     },

@@ -10,6 +10,7 @@ import { messageRoutes } from './messages/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
 import { uploadRoutes } from './uploads/routes.js';
+import { vectorStoreRoutes } from './vector-stores/routes.js';
 
 const PUBLIC_PATHS = new Set(['/health', '/v1/health']);
 
@@ -76,6 +77,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
       runRoutes(v1, deps);
       fileRoutes(v1, deps);
       uploadRoutes(v1, deps);
+      vectorStoreRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );

@@ -2,6 +2,8 @@ import type { BlobStore } from '../blobs/blob-store.js';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { Embedder } from '../model/embedder.js';
+import type { SearchIndex } from '../search/search-index.js';
 import type { Store } from '../store/store.js';
 import type { Authenticator } from './auth.js';
 
@@ -29,6 +31,12 @@ export interface Deps {
   auth: Authenticator;
   bus: EventBus;
   runControl: RunControl;
+  /** Chunks of every vector store, for search. */
+  index: SearchIndex;
+  /** Semantic search when configured; keyword-only otherwise. */
+  embedder: Embedder | null;
+  /** Wakes the ingestion workers when files were added. */
+  ingestControl: { notify(): void };
   limits: Limits;
   /** pino level for the server log; `silent` turns it off. */
   logLevel: string;

@@ -13,7 +13,7 @@ export interface PutResult {
  * nothing or the complete bytes. Keys are server-made (`files/<id>`), never client file names.
  */
 export interface BlobStore {
-  put(key: string, source: AsyncIterable<Uint8Array> | Readable, options?: { maxBytes?: number }): Promise<PutResult>;
+  put(key: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Readable, options?: { maxBytes?: number }): Promise<PutResult>;
   /** The bytes of a key as a stream; throws when absent. */
   get(key: string): Readable;
   size(key: string): Promise<number | undefined>;

@@ -23,6 +23,12 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Which provider serves which model (`UPSTREAM_BASE_URL`, `OPEN_ASSISTANTS_CONFIG`). */
   models: ModelRouting;
+  /** An OpenAI-compatible embeddings endpoint for semantic file search; null means keyword-only. */
+  embeddings: { baseUrl: string; apiKey: string | null; model: string } | null;
+  ingest: {
+    /** Files one process ingests at once. */
+    concurrency: number;
+  };
   runs: {
     /** Runs one process executes at once; 0 serves the API only (another process runs them). */
     concurrency: number;
@@ -59,6 +65,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `DATABASE_URL must be a postgres:// URL or sqlite:<path>; got "${dbUrl}". Leave it unset for SQLite under DATA_DIR.`,
     );
   }
+  if (env.EMBEDDING_MODEL && !env.EMBEDDING_BASE_URL && !env.UPSTREAM_BASE_URL) {
+    throw new ConfigError('EMBEDDING_MODEL is set, but neither EMBEDDING_BASE_URL nor UPSTREAM_BASE_URL says where to send embedding requests.');
+  }
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}".`);
@@ -77,6 +86,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel,
     models: loadModelRouting(env),
+    embeddings: env.EMBEDDING_MODEL
+      ? {
+          baseUrl: (env.EMBEDDING_BASE_URL || env.UPSTREAM_BASE_URL || '').replace(/\/+$/, ''),
+          apiKey: env.EMBEDDING_API_KEY || env.UPSTREAM_API_KEY || null,
+          model: env.EMBEDDING_MODEL,
+        }
+      : null,
+    ingest: { concurrency: int(env, 'INGEST_CONCURRENCY', 2, 0, 64) },
     runs: {
       concurrency: int(env, 'RUN_CONCURRENCY', 256, 0, 100_000),
       upstreamIdleTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 120_000, 10, 3_600_000),

@@ -234,13 +234,18 @@ export interface FunctionToolCall {
   function: { name: string; arguments: string; output: string | null };
 }
 
-export type StepToolCall = FunctionToolCall;
+export type StepToolCall = FunctionToolCall | FileSearchToolCall;
 
 export type StepDetails =
   | { type: 'message_creation'; message_creation: { message_id: string } }
   | { type: 'tool_calls'; tool_calls: StepToolCall[] };
 
 export interface RunStep {
+  /**
+   * What the model saw of server-side tool calls (arguments and output per call id). Stored, never
+   * sent: `toWireStep` drops it.
+   */
+  model_io?: Record<string, { name: string; arguments: string; output: string; sources?: Array<{ marker: string; fileId: string }> }>;
   id: string;
   object: 'thread.run.step';
   created_at: number;
@@ -259,5 +264,93 @@ export interface RunStep {
   metadata: Metadata;
 }
 
+/**
+ * A step as clients see it: without `model_io`, and with file_search result `content` only when
+ * the client asked for it (`include[]=step_details.tool_calls[*].file_search.results[*].content`).
+ */
+export function toWireStep(step: RunStep, includeContent = false): RunStep {
+  const { model_io: _hidden, ...wire } = step;
+  if (includeContent || wire.step_details.type !== 'tool_calls') return wire;
+  return {
+    ...wire,
+    step_details: {
+      type: 'tool_calls',
+      tool_calls: wire.step_details.tool_calls.map((c) =>
+        c.type === 'file_search' && c.file_search.results
+          ? { ...c, file_search: { ...c.file_search, results: c.file_search.results.map(({ content: _c, ...r }) => r) } }
+          : c,
+      ),
+    },
+  };
+}
+
 export const ACTIVE_RUN_STATUSES = ['queued', 'in_progress', 'requires_action', 'cancelling'] as const;
 export const TERMINAL_RUN_STATUSES = ['cancelled', 'failed', 'completed', 'incomplete', 'expired'] as const;
+
+export type AttributeValue = string | number | boolean;
+export type Attributes = Record<string, AttributeValue>;
+
+export type ChunkingStrategy =
+  | { type: 'static'; static: { max_chunk_size_tokens: number; chunk_overlap_tokens: number } }
+  | { type: 'other' };
+
+export interface FileCounts {
+  in_progress: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  total: number;
+}
+
+export interface VectorStore {
+  id: string;
+  object: 'vector_store';
+  created_at: number;
+  name: string;
+  usage_bytes: number;
+  file_counts: FileCounts;
+  status: 'expired' | 'in_progress' | 'completed';
+  expires_after: { anchor: 'last_active_at'; days: number } | null;
+  expires_at: number | null;
+  last_active_at: number | null;
+  metadata: Metadata;
+}
+
+export type VectorStoreFileStatus = 'in_progress' | 'completed' | 'cancelled' | 'failed';
+
+export interface VectorStoreFile {
+  id: string;
+  object: 'vector_store.file';
+  usage_bytes: number;
+  created_at: number;
+  vector_store_id: string;
+  status: VectorStoreFileStatus;
+  last_error: { code: 'server_error' | 'unsupported_file' | 'invalid_file'; message: string } | null;
+  chunking_strategy: ChunkingStrategy;
+  attributes: Attributes | null;
+}
+
+export interface VectorStoreFileBatch {
+  id: string;
+  object: 'vector_store.files_batch';
+  created_at: number;
+  vector_store_id: string;
+  status: 'in_progress' | 'completed' | 'cancelled' | 'failed';
+  file_counts: FileCounts;
+}
+
+export interface FileSearchResult {
+  file_id: string;
+  file_name: string;
+  score: number;
+  content?: Array<{ type: 'text'; text: string }>;
+}
+
+export interface FileSearchToolCall {
+  id: string;
+  type: 'file_search';
+  file_search: {
+    ranking_options?: { ranker: string; score_threshold: number };
+    results?: FileSearchResult[];
+  };
+}

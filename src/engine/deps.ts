@@ -2,7 +2,9 @@ import type { BlobStore } from '../blobs/blob-store.js';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { Embedder } from '../model/embedder.js';
 import type { ModelRouter } from '../model/router.js';
+import type { SearchIndex } from '../search/search-index.js';
 import type { Store } from '../store/store.js';
 
 export interface EngineLogger {
@@ -20,4 +22,7 @@ export interface EngineDeps {
   router: ModelRouter;
   logger: EngineLogger;
   retry: { maxRetries: number; baseMs: number };
+  /** file_search reads vector stores through these. */
+  index: SearchIndex;
+  embedder: Embedder | null;
 }

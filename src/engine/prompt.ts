@@ -52,16 +52,20 @@ async function runTurns(input: PromptInput): Promise<ChatMessage[]> {
       const chat = m && (await toChat(m, input));
       if (chat) out.push(chat);
     } else {
-      const calls = step.step_details.tool_calls;
+      // Function calls carry their own arguments and output; server-side tools keep what the
+      // model saw in the step's hidden `model_io`.
+      const calls = step.step_details.tool_calls.flatMap((c) => {
+        if (c.type === 'function') return [{ id: c.id, name: c.function.name, arguments: c.function.arguments, output: c.function.output ?? '' }];
+        const io = step.model_io?.[c.id];
+        return io ? [{ id: c.id, ...io }] : [];
+      });
       if (!calls.length) continue;
       out.push({
         role: 'assistant',
         content: '',
-        toolCalls: calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })),
+        toolCalls: calls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments })),
       });
-      for (const c of calls) {
-        out.push({ role: 'tool', toolCallId: c.id, toolName: c.function.name, content: c.function.output ?? '' });
-      }
+      for (const c of calls) out.push({ role: 'tool', toolCallId: c.id, toolName: c.name, content: c.output });
     }
   }
   return out;

@@ -1,6 +1,26 @@
 import { unixSeconds } from '../core/clock.js';
 import type { AssistantStreamEvent, MessageEventName, RunEventName, StepEventName } from '../core/events.js';
-import type { FunctionToolCall, Message, Run, RunStatus, RunStep, RunUsage } from '../core/wire.js';
+import {
+  toWireStep,
+  type FileSearchToolCall,
+  type FunctionToolCall,
+  type Message,
+  type Run,
+  type RunStatus,
+  type RunStep,
+  type RunUsage,
+  type StepToolCall,
+  type TextAnnotation,
+} from '../core/wire.js';
+import {
+  citationAnnotations,
+  DEFAULT_MAX_RESULTS,
+  FILE_SEARCH_TOOL,
+  fileSearchModelTool,
+  parseQuery,
+  runFileSearch,
+  type Source,
+} from '../tools/file-search-tool.js';
 import { ModelError, type ModelRequest, type ModelStreamPart, type ModelTool, type ModelToolChoice } from '../model/language-model.js';
 import type { ResolvedModel } from '../model/router.js';
 import type { EngineDeps } from './deps.js';
@@ -33,9 +53,12 @@ interface OpenMessage {
 
 interface OpenToolStep {
   step: RunStep;
-  calls: FunctionToolCall[];
+  calls: StepToolCall[];
   /** upstream call id → index in `calls` */
   byUpstreamId: Map<string, number>;
+  /** Arguments of server-side calls (file_search), which are not streamed to clients. */
+  serverArgs: Map<number, string>;
+  modelIo: NonNullable<RunStep['model_io']>;
 }
 
 /**
@@ -47,11 +70,17 @@ export class RunExecution {
   private openMessage: OpenMessage | undefined;
   private openTools: OpenToolStep | undefined;
 
+  /** Citation sources of this run's file searches so far (restored from its steps). */
+  private sources: Source[] = [];
+  private searches = 0;
+
   constructor(
     private readonly deps: EngineDeps,
     private readonly projectId: string,
     run: Run,
     private readonly signal: AbortSignal,
+    /** Whether file_search results in this run's events carry their content. */
+    private readonly includeContent = false,
   ) {
     this.run = run;
   }
@@ -69,7 +98,7 @@ export class RunExecution {
   }
 
   private emitStep(name: StepEventName, step: RunStep): void {
-    this.emit({ event: name, data: step });
+    this.emit({ event: name, data: toWireStep(step, this.includeContent) });
   }
 
   private emitMessage(name: MessageEventName, message: Message): void {
@@ -128,6 +157,15 @@ export class RunExecution {
       store.messages.all(this.projectId, run.thread_id),
       store.steps.forRun(this.projectId, run.id),
     ]);
+    this.sources = [];
+    this.searches = 0;
+    for (const st of steps) {
+      for (const io of Object.values(st.model_io ?? {})) {
+        if (io.name !== FILE_SEARCH_TOOL) continue;
+        this.searches++;
+        this.sources.push(...(io.sources ?? []));
+      }
+    }
     const used = run.usage ?? usageOf(0, 0);
     const completionLeft = run.max_completion_tokens === null ? null : run.max_completion_tokens - used.completion_tokens;
     if (completionLeft !== null && completionLeft <= 0) return this.finishIncomplete('max_completion_tokens');
@@ -177,7 +215,19 @@ export class RunExecution {
 
     if (this.openTools && this.openTools.calls.length) {
       if (this.openMessage) await this.closeMessage('completed', usage);
-      return this.requireAction(usage);
+      await this.runServerTools();
+      if (this.openTools.calls.some((c) => c.type === 'function')) return this.requireAction(usage);
+      const tools = this.openTools;
+      this.openTools = undefined;
+      const step = finishStep(
+        { ...tools.step, step_details: { type: 'tool_calls', tool_calls: tools.calls }, model_io: tools.modelIo },
+        'completed',
+        this.now(),
+        { usage },
+      );
+      await this.deps.store.steps.save(this.projectId, step);
+      this.emitStep('thread.run.step.completed', step);
+      return 'continue';
     }
     if (!this.openMessage) await this.openNewMessage();
     if (finish.reason === 'length') {
@@ -235,21 +285,34 @@ export class RunExecution {
         if (this.openMessage) await this.closeMessage('completed', null);
         if (!this.openTools) await this.openToolStep();
         const tools = this.openTools!;
+        const index = tools.calls.length;
+        tools.byUpstreamId.set(part.id, index);
+        if (part.name === FILE_SEARCH_TOOL && this.run.tools.some((t) => t.type === 'file_search')) {
+          const call: FileSearchToolCall = { id: this.deps.ids.next('call'), type: 'file_search', file_search: {} };
+          tools.calls.push(call);
+          tools.serverArgs.set(index, '');
+          this.emitToolDelta({ index, id: call.id, type: 'file_search', file_search: {} });
+          return;
+        }
         const call: FunctionToolCall = {
           id: this.deps.ids.next('call'),
           type: 'function',
           function: { name: part.name, arguments: '', output: null },
         };
-        tools.byUpstreamId.set(part.id, tools.calls.length);
         tools.calls.push(call);
-        this.emitToolDelta({ index: tools.calls.length - 1, id: call.id, type: 'function', function: { ...call.function } });
+        this.emitToolDelta({ index, id: call.id, type: 'function', function: { ...call.function } });
         return;
       }
       case 'tool-call-delta': {
         const tools = this.openTools;
         const index = tools?.byUpstreamId.get(part.id);
         if (!tools || index === undefined) return;
-        tools.calls[index].function.arguments += part.argumentsDelta;
+        const call = tools.calls[index];
+        if (call.type !== 'function') {
+          tools.serverArgs.set(index, (tools.serverArgs.get(index) ?? '') + part.argumentsDelta);
+          return;
+        }
+        call.function.arguments += part.argumentsDelta;
         this.emitToolDelta({ index, type: 'function', function: { arguments: part.argumentsDelta } });
         return;
       }
@@ -293,7 +356,8 @@ export class RunExecution {
     this.openMessage = undefined;
     await open.persisted;
     const now = this.now();
-    const withText: Message = { ...open.message, content: [{ type: 'text', text: { value: open.text, annotations: [] } }] };
+    const annotations = this.annotate(open);
+    const withText: Message = { ...open.message, content: [{ type: 'text', text: { value: open.text, annotations } }] };
     const message = how === 'completed' ? completeMessage(withText, now) : incompleteMessage(withText, how, now);
     await this.deps.store.messages.update(this.projectId, message);
     this.emitMessage(how === 'completed' ? 'thread.message.completed' : 'thread.message.incomplete', message);
@@ -303,10 +367,89 @@ export class RunExecution {
     this.emitStep('thread.run.step.completed', step);
   }
 
+  /** Citations the model copied into the open message, streamed as one annotations delta. */
+  private annotate(open: OpenMessage): TextAnnotation[] {
+    if (!this.sources.length) return [];
+    const annotations = citationAnnotations(open.text, this.sources);
+    if (annotations.length) {
+      this.emit({
+        event: 'thread.message.delta',
+        data: {
+          id: open.message.id,
+          object: 'thread.message.delta',
+          delta: {
+            content: [
+              {
+                index: 0,
+                type: 'text',
+                text: { annotations: annotations.map((a, i) => ({ index: i, ...a })) },
+              },
+            ],
+          },
+        },
+      });
+    }
+    return annotations;
+  }
+
+  /** Executes the turn's file_search calls on the run's vector stores and records their results. */
+  private async runServerTools(): Promise<void> {
+    const tools = this.openTools!;
+    if (!tools.serverArgs.size) return;
+    const storeIds = await this.vectorStoreIds();
+    const tool = this.run.tools.find((t) => t.type === 'file_search');
+    const options = tool?.type === 'file_search' ? tool.file_search : undefined;
+    const maxResults = options?.max_num_results ?? DEFAULT_MAX_RESULTS;
+    const scoreThreshold = options?.ranking_options?.score_threshold ?? 0;
+    const names = new Map<string, string>();
+    for (const [index, args] of tools.serverArgs) {
+      const call = tools.calls[index] as FileSearchToolCall;
+      const outcome = await runFileSearch(
+        this.deps,
+        {
+          vectorStoreIds: storeIds,
+          query: parseQuery(args),
+          maxResults,
+          scoreThreshold,
+          callNo: this.searches++,
+          fileName: async (id) => {
+            if (!names.has(id)) names.set(id, (await this.deps.store.files.get(this.projectId, id, this.now()))?.filename ?? id);
+            return names.get(id)!;
+          },
+        },
+        this.signal,
+      );
+      call.file_search = { ranking_options: outcome.rankingOptions, results: outcome.results };
+      tools.modelIo[call.id] = { name: FILE_SEARCH_TOOL, arguments: args, output: outcome.output, sources: outcome.sources };
+      this.sources.push(...outcome.sources);
+      const results = this.includeContent ? outcome.results : outcome.results.map(({ content: _c, ...r }) => r);
+      this.emitToolDelta({ index, type: 'file_search', file_search: { ranking_options: outcome.rankingOptions, results } });
+    }
+  }
+
+  /** The vector stores file_search reads: the assistant's and the thread's. */
+  private async vectorStoreIds(): Promise<string[]> {
+    const [assistant, thread] = await Promise.all([
+      this.deps.store.assistants.get(this.projectId, this.run.assistant_id),
+      this.deps.store.threads.get(this.projectId, this.run.thread_id),
+    ]);
+    const ids = [
+      ...(assistant?.tool_resources?.file_search?.vector_store_ids ?? []),
+      ...(thread?.tool_resources?.file_search?.vector_store_ids ?? []),
+    ];
+    const now = this.now();
+    const live: string[] = [];
+    for (const id of new Set(ids)) {
+      const vs = await this.deps.store.vectorStores.get(this.projectId, id);
+      if (vs && (vs.expires_at === null || vs.expires_at > now)) live.push(id);
+    }
+    return live;
+  }
+
   private async openToolStep(): Promise<void> {
     const step = newStep(this.run, { type: 'tool_calls', tool_calls: [] }, this.deps.ids, this.deps.clock);
     await this.deps.store.steps.insert(this.projectId, step);
-    this.openTools = { step, calls: [], byUpstreamId: new Map() };
+    this.openTools = { step, calls: [], byUpstreamId: new Map(), serverArgs: new Map(), modelIo: {} };
     this.emitStep('thread.run.step.created', step);
     this.emitStep('thread.run.step.in_progress', step);
   }
@@ -314,7 +457,12 @@ export class RunExecution {
   private async requireAction(usage: RunUsage): Promise<'done'> {
     const tools = this.openTools!;
     this.openTools = undefined;
-    const step: RunStep = { ...tools.step, step_details: { type: 'tool_calls', tool_calls: tools.calls }, usage };
+    const step: RunStep = {
+      ...tools.step,
+      step_details: { type: 'tool_calls', tool_calls: tools.calls },
+      usage,
+      ...(Object.keys(tools.modelIo).length && { model_io: tools.modelIo }),
+    };
     await this.deps.store.steps.save(this.projectId, step);
     const now = this.now();
     await this.transition(
@@ -325,11 +473,9 @@ export class RunExecution {
         required_action: {
           type: 'submit_tool_outputs',
           submit_tool_outputs: {
-            tool_calls: tools.calls.map((c) => ({
-              id: c.id,
-              type: 'function',
-              function: { name: c.function.name, arguments: c.function.arguments },
-            })),
+            tool_calls: tools.calls.flatMap((c) =>
+              c.type === 'function' ? [{ id: c.id, type: 'function' as const, function: { name: c.function.name, arguments: c.function.arguments } }] : [],
+            ),
           },
         },
       },
@@ -418,6 +564,7 @@ export class RunExecution {
 function modelTools(run: Run): Pick<ModelRequest, 'tools' | 'toolChoice' | 'parallelToolCalls'> {
   const tools: ModelTool[] = [];
   for (const t of run.tools) {
+    if (t.type === 'file_search') tools.push(fileSearchModelTool());
     if (t.type !== 'function') continue;
     tools.push({
       name: t.function.name,
@@ -431,6 +578,9 @@ function modelTools(run: Run): Pick<ModelRequest, 'tools' | 'toolChoice' | 'para
   let toolChoice: ModelToolChoice = 'auto';
   if (tc === 'none' || tc === 'required' || tc === 'auto') toolChoice = tc;
   else if (typeof tc === 'object' && tc.type === 'function') toolChoice = { name: tc.function.name };
+  else if (typeof tc === 'object' && tc.type === 'file_search' && tools.some((t) => t.name === FILE_SEARCH_TOOL)) {
+    toolChoice = { name: FILE_SEARCH_TOOL };
+  }
   return { tools, toolChoice, parallelToolCalls: run.parallel_tool_calls };
 }
 

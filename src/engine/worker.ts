@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { unixSeconds } from '../core/clock.js';
-import type { Run, RunStep } from '../core/wire.js';
+import { toWireStep, type Run, type RunStep } from '../core/wire.js';
 import type { EngineDeps } from './deps.js';
 import { RunExecution } from './run-executor.js';
 import { finishStep, incompleteMessage } from './run-records.js';
@@ -83,7 +83,7 @@ export class RunWorker {
           const next = await this.deps.store.runs.claim(this.id, this.deps.clock.nowMs(), this.options.leaseMs);
           if (next) {
             claimed = true;
-            this.execute(next.projectId, next.run);
+            this.execute(next.projectId, next.run, next.includeContent);
           }
         } catch (err) {
           this.deps.logger.error({ err }, 'claiming a run failed');
@@ -101,7 +101,7 @@ export class RunWorker {
     }
   }
 
-  private execute(projectId: string, run: Run): void {
+  private execute(projectId: string, run: Run, includeContent: boolean): void {
     const controller = new AbortController();
     // A cancel made through another process arrives as its `cancelling` event (the heartbeat
     // would also see it, but only every few seconds).
@@ -109,7 +109,7 @@ export class RunWorker {
     void (async () => {
       for await (const { event } of events) if (event.event === 'thread.run.cancelling') controller.abort('cancel');
     })();
-    const execution = new RunExecution(this.deps, projectId, run, controller.signal);
+    const execution = new RunExecution(this.deps, projectId, run, controller.signal, includeContent);
     const done = execution
       .execute()
       .catch((err) => this.deps.logger.error({ err, runId: run.id }, 'run execution crashed'))
@@ -196,7 +196,7 @@ export async function closeLeftovers(
       how === 'failed' ? { code: 'server_error', message: 'The server stopped while this step was in progress.' } : null;
     const done = finishStep(s, how, now, { error });
     await store.steps.save(projectId, done);
-    bus.publish(run.id, { event: `thread.run.step.${how}`, data: done });
+    bus.publish(run.id, { event: `thread.run.step.${how}`, data: toWireStep(done) });
   }
 }
 

@@ -3,7 +3,22 @@
  * PostgreSQL) that share a Kysely implementation in `sql/` and differ only in connection and
  * migrations. Every read and write is scoped to a project: an id from another project is absent.
  */
-import type { Assistant, Message, Metadata, OpenAIFile, Run, RunStatus, RunStep, Thread, Upload, UploadPart } from '../core/wire.js';
+import type {
+  Assistant,
+  Attributes,
+  FileCounts,
+  Message,
+  Metadata,
+  OpenAIFile,
+  Run,
+  RunStatus,
+  RunStep,
+  Thread,
+  Upload,
+  UploadPart,
+  VectorStoreFile,
+  VectorStoreFileStatus,
+} from '../core/wire.js';
 import type { ListQuery, Page } from '../core/page.js';
 
 export interface AssistantRepo {
@@ -116,6 +131,8 @@ export class ActiveRunConflict extends Error {
 export interface OwnedRun {
   projectId: string;
   run: Run;
+  /** file_search results carry their content in this run's events (include[] on create). */
+  includeContent: boolean;
 }
 
 export interface RunRepo {
@@ -123,7 +140,7 @@ export interface RunRepo {
    * Inserts a queued run, atomically with a new thread (create-and-run) and any messages that go
    * in first (`additional_messages`). Throws ActiveRunConflict when the thread has an active run.
    */
-  insert(projectId: string, run: Run, with_: { thread?: Thread; messages: Message[] }): Promise<void>;
+  insert(projectId: string, run: Run, with_: { thread?: Thread; messages: Message[]; includeContent?: boolean }): Promise<void>;
   get(projectId: string, threadId: string, id: string): Promise<Run | undefined>;
   list(projectId: string, threadId: string, query: ListQuery): Promise<Page<Run>>;
   active(projectId: string, threadId: string): Promise<Run | undefined>;
@@ -151,6 +168,90 @@ export interface StepRepo {
   forRun(projectId: string, runId: string): Promise<RunStep[]>;
 }
 
+/** A vector store as stored; counts, usage and status are derived from its files when read. */
+export interface StoredVectorStore {
+  id: string;
+  created_at: number;
+  name: string;
+  description: string | null;
+  expires_after: { anchor: 'last_active_at'; days: number } | null;
+  expires_at: number | null;
+  last_active_at: number | null;
+  metadata: Metadata;
+}
+
+export interface VectorStoreStats {
+  file_counts: FileCounts;
+  usage_bytes: number;
+}
+
+export interface VectorStoreRepo {
+  insert(projectId: string, vs: StoredVectorStore): Promise<void>;
+  get(projectId: string, id: string): Promise<StoredVectorStore | undefined>;
+  update(projectId: string, vs: StoredVectorStore): Promise<boolean>;
+  /** Deletes the store with its file records and batches (the search index is the caller's). */
+  delete(projectId: string, id: string): Promise<boolean>;
+  list(projectId: string, query: ListQuery): Promise<Page<StoredVectorStore>>;
+  stats(ids: string[]): Promise<Map<string, VectorStoreStats>>;
+}
+
+/** A file in a vector store, which is also its ingestion job. */
+export interface StoredVectorStoreFile extends Omit<VectorStoreFile, 'object'> {
+  project_id: string;
+  batch_id: string | null;
+  attempts: number;
+}
+
+export interface VectorStoreFileListQuery extends ListQuery {
+  status?: VectorStoreFileStatus;
+  batchId?: string;
+}
+
+export interface VectorStoreFileRepo {
+  /** Adds a file to a store, or re-adds it (back to in_progress) if it is already there. */
+  upsert(file: StoredVectorStoreFile): Promise<void>;
+  get(projectId: string, vectorStoreId: string, fileId: string): Promise<StoredVectorStoreFile | undefined>;
+  list(projectId: string, vectorStoreId: string, query: VectorStoreFileListQuery): Promise<Page<StoredVectorStoreFile>>;
+  /** Every file of a store (filters, attribute look-ups). */
+  all(projectId: string, vectorStoreId: string): Promise<StoredVectorStoreFile[]>;
+  setAttributes(projectId: string, vectorStoreId: string, fileId: string, attributes: Attributes | null): Promise<boolean>;
+  delete(projectId: string, vectorStoreId: string, fileId: string): Promise<boolean>;
+  /** The stores a file is in (deleting a File removes it from all of them). */
+  storesOf(projectId: string, fileId: string): Promise<string[]>;
+  /** Takes the oldest waiting ingestion job whose lease is free (attempts + 1). */
+  claim(workerId: string, nowMs: number, leaseMs: number): Promise<StoredVectorStoreFile | undefined>;
+  /** Extends leases; returns the jobs still held (a deleted or cancelled file drops out). */
+  heartbeat(workerId: string, keys: Array<{ vectorStoreId: string; fileId: string }>, nowMs: number, leaseMs: number): Promise<void>;
+  /**
+   * Ends a job this worker holds: status, usage and error, only if it is still in_progress under
+   * this worker (false when it was deleted or cancelled meanwhile).
+   */
+  finish(
+    workerId: string,
+    vectorStoreId: string,
+    fileId: string,
+    result: { status: 'completed' | 'failed'; usage_bytes: number; last_error: VectorStoreFile['last_error'] },
+  ): Promise<boolean>;
+  /** Cancels a batch's files that no worker has started. */
+  cancelUnstarted(batchId: string): Promise<number>;
+  batchCounts(batchIds: string[]): Promise<Map<string, FileCounts>>;
+  /** Waiting jobs, for status reporting at start-up. */
+  countPending(): Promise<number>;
+}
+
+export interface StoredFileBatch {
+  id: string;
+  vector_store_id: string;
+  created_at: number;
+  cancelled: boolean;
+}
+
+export interface FileBatchRepo {
+  insert(projectId: string, batch: StoredFileBatch): Promise<void>;
+  get(projectId: string, vectorStoreId: string, id: string): Promise<StoredFileBatch | undefined>;
+  markCancelled(projectId: string, id: string): Promise<void>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly assistants: AssistantRepo;
@@ -161,5 +262,8 @@ export interface Store {
   readonly apiKeys: ApiKeyRepo;
   readonly runs: RunRepo;
   readonly steps: StepRepo;
+  readonly vectorStores: VectorStoreRepo;
+  readonly vectorStoreFiles: VectorStoreFileRepo;
+  readonly fileBatches: FileBatchRepo;
   close(): Promise<void>;
 }

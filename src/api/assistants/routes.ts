@@ -22,7 +22,6 @@ export function assistantRoutes(app: FastifyInstance, deps: Deps): void {
 
   app.post('/assistants', async (request) => {
     const body = parseBody(createAssistantBody, request.body);
-    const ctx = { store, clock, projectId: request.projectId };
     const assistant: Assistant = {
       id: ids.next('assistant'),
       object: 'assistant',
@@ -32,7 +31,7 @@ export function assistantRoutes(app: FastifyInstance, deps: Deps): void {
       model: body.model,
       instructions: body.instructions ?? null,
       tools: body.tools ?? [],
-      tool_resources: await resolveToolResources(body.tool_resources, ctx),
+      tool_resources: await resolveToolResources(body.tool_resources, deps, request.projectId),
       metadata: body.metadata ?? {},
       temperature: body.temperature ?? 1,
       top_p: body.top_p ?? 1,
@@ -53,7 +52,6 @@ export function assistantRoutes(app: FastifyInstance, deps: Deps): void {
   app.post<IdParams>('/assistants/:assistant_id', async (request) => {
     const body = parseBody(modifyAssistantBody, request.body);
     const current = await load(request.projectId, request.params.assistant_id);
-    const ctx = { store, clock, projectId: request.projectId };
     const next: Assistant = {
       ...current,
       ...(body.model !== undefined && { model: body.model }),
@@ -67,7 +65,7 @@ export function assistantRoutes(app: FastifyInstance, deps: Deps): void {
       ...(body.top_p !== undefined && { top_p: body.top_p ?? 1 }),
       ...(body.response_format !== undefined && { response_format: body.response_format ?? 'auto' }),
       ...(body.tool_resources !== undefined && {
-        tool_resources: await resolveToolResources(body.tool_resources, ctx),
+        tool_resources: await resolveToolResources(body.tool_resources, deps, request.projectId),
       }),
     };
     if (!(await store.assistants.update(request.projectId, next))) throw Errors.notFound('assistant', current.id);

@@ -117,8 +117,15 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
 
   app.delete<IdParams>('/files/:file_id', async (request) => {
     const file = await load(request.projectId, request.params.file_id);
+    const stores = await store.vectorStoreFiles.storesOf(request.projectId, file.id);
     if (!(await store.files.delete(request.projectId, file.id))) throw Errors.notFound('file', file.id);
+    // A deleted File leaves every vector store it was in.
+    for (const vectorStoreId of stores) {
+      await store.vectorStoreFiles.delete(request.projectId, vectorStoreId, file.id);
+      await deps.index.removeFile(vectorStoreId, file.id);
+    }
     await blobs.delete(file.blob_key);
+    await blobs.delete(`text/${file.id}`);
     return { id: file.id, object: 'file', deleted: true };
   });
 }

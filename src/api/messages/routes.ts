@@ -5,6 +5,7 @@ import { parseBody } from '../../core/validate.js';
 import type { Message } from '../../core/wire.js';
 import type { Deps } from '../deps.js';
 import { parseListQuery, queryString } from '../pagination.js';
+import { attachFilesToThread } from './attachments.js';
 import { buildMessage } from './build.js';
 import { createMessageBody, modifyMessageBody } from './schema.js';
 
@@ -28,11 +29,13 @@ export function messageRoutes(app: FastifyInstance, deps: Deps): void {
   app.post<ThreadParams>('/threads/:thread_id/messages', async (request) => {
     const body = parseBody(createMessageBody, request.body);
     const { thread_id } = request.params;
-    await requireThread(request.projectId, thread_id);
+    const thread = await store.threads.get(request.projectId, thread_id);
+    if (!thread) throw Errors.notFound('thread', thread_id);
     const active = await store.runs.active(request.projectId, thread_id);
     if (active) throw Errors.conflict(`Can't add messages to ${thread_id} while a run ${active.id} is active.`);
     const message = await buildMessage(body, thread_id, { store, clock, ids, projectId: request.projectId });
     await store.messages.insert(request.projectId, message);
+    await attachFilesToThread(deps, request.projectId, thread, message.attachments);
     return message;
   });
 

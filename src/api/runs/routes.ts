@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Errors } from '../../core/errors.js';
 import { toListResponse } from '../../core/page.js';
 import { parseBody } from '../../core/validate.js';
+import { toWireStep } from '../../core/wire.js';
 import type { Deps } from '../deps.js';
 import { parseListQuery } from '../pagination.js';
 import { streamRun } from '../sse.js';
@@ -27,9 +28,9 @@ export function runRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   app.post<ThreadParams>('/threads/:thread_id/runs', async (request, reply) => {
-    parseInclude(request.query);
+    const include = parseInclude(request.query);
     const body = parseBody(createRunBody, request.body);
-    const run = await runs.create(request.projectId, request.params.thread_id, body);
+    const run = await runs.create(request.projectId, request.params.thread_id, body, include.length > 0);
     if (body.stream) return streamRun(request, reply, bus, run.id, 0);
     return run;
   });
@@ -73,17 +74,18 @@ export function runRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   app.get<RunParams>('/threads/:thread_id/runs/:run_id/steps', async (request) => {
-    parseInclude(request.query);
+    const includeContent = parseInclude(request.query).length > 0;
     const query = parseListQuery(request.query);
     await runs.get(request.projectId, request.params.thread_id, request.params.run_id);
-    return toListResponse(await store.steps.list(request.projectId, request.params.thread_id, request.params.run_id, query));
+    const page = await store.steps.list(request.projectId, request.params.thread_id, request.params.run_id, query);
+    return toListResponse({ data: page.data.map((s) => toWireStep(s, includeContent)), hasMore: page.hasMore });
   });
 
   app.get<StepParams>('/threads/:thread_id/runs/:run_id/steps/:step_id', async (request) => {
-    parseInclude(request.query);
+    const includeContent = parseInclude(request.query).length > 0;
     const { thread_id, run_id, step_id } = request.params;
     const step = await store.steps.get(request.projectId, thread_id, run_id, step_id);
-    if (step) return step;
+    if (step) return toWireStep(step, includeContent);
     await runs.get(request.projectId, thread_id, run_id);
     throw Errors.notFound('run step', step_id);
   });

@@ -1,10 +1,11 @@
 import { unixSeconds } from '../../core/clock.js';
 import { Errors } from '../../core/errors.js';
-import type { Assistant, Message, Run, RunStep, Thread } from '../../core/wire.js';
+import { toWireStep, type Assistant, type Message, type Run, type RunStep, type Thread } from '../../core/wire.js';
 import { closeLeftovers, expireRun } from '../../engine/worker.js';
 import { finishStep } from '../../engine/run-records.js';
 import { ActiveRunConflict } from '../../store/store.js';
 import type { Deps } from '../deps.js';
+import { attachFilesToThread } from '../messages/attachments.js';
 import { buildMessage } from '../messages/build.js';
 import { resolveToolResources } from '../tool-resources.js';
 import type { RunInput } from './schema.js';
@@ -65,7 +66,7 @@ export function createRunService(deps: Deps) {
     };
   }
 
-  async function enqueue(projectId: string, run: Run, with_: { thread?: Thread; messages: Message[] }): Promise<void> {
+  async function enqueue(projectId: string, run: Run, with_: { thread?: Thread; messages: Message[]; includeContent?: boolean }): Promise<void> {
     try {
       await store.runs.insert(projectId, run, with_);
     } catch (err) {
@@ -78,7 +79,7 @@ export function createRunService(deps: Deps) {
   }
 
   return {
-    async create(projectId: string, threadId: string, input: RunInput): Promise<Run> {
+    async create(projectId: string, threadId: string, input: RunInput, includeContent = false): Promise<Run> {
       const [assistant, thread] = await Promise.all([loadAssistant(projectId, input.assistant_id), store.threads.get(projectId, threadId)]);
       if (!thread) throw Errors.notFound('thread', threadId);
       const run = newRun(input, assistant, threadId);
@@ -87,7 +88,8 @@ export function createRunService(deps: Deps) {
       for (const [i, m] of (input.additional_messages ?? []).entries()) {
         messages.push(await buildMessage(m, threadId, ctx, `additional_messages[${i}]`));
       }
-      await enqueue(projectId, run, { messages });
+      await attachFilesToThread(deps, projectId, thread, messages.flatMap((m) => m.attachments));
+      await enqueue(projectId, run, { messages, includeContent });
       return run;
     },
 
@@ -100,12 +102,21 @@ export function createRunService(deps: Deps) {
         id: ids.next('thread'),
         object: 'thread',
         created_at: unixSeconds(clock),
-        tool_resources: await resolveToolResources(toolResources, ctx),
+        tool_resources: await resolveToolResources(toolResources, deps, projectId),
         metadata: t.metadata ?? {},
       };
       const messages: Message[] = [];
       for (const [i, m] of (t.messages ?? []).entries()) messages.push(await buildMessage(m, thread.id, ctx, `thread.messages[${i}]`));
       const run = newRun(input, assistant, thread.id);
+      const attached = messages.flatMap((m) => m.attachments);
+      // The thread must exist before its vector store is set on it, so a thread with file_search
+      // attachments is written first; the run then follows on its own.
+      if (attached.length) {
+        await store.threads.insert(projectId, thread, messages);
+        const withStore = await attachFilesToThread(deps, projectId, thread, attached);
+        await enqueue(projectId, run, { messages: [] });
+        return { run, thread: withStore };
+      }
       await enqueue(projectId, run, { thread, messages });
       return { run, thread };
     },
@@ -190,14 +201,16 @@ export function createRunService(deps: Deps) {
             ...step,
             step_details: {
               type: 'tool_calls',
-              tool_calls: step.step_details.tool_calls.map((c) => ({ ...c, function: { ...c.function, output: given.get(c.id) ?? c.function.output } })),
+              tool_calls: step.step_details.tool_calls.map((c) =>
+                c.type === 'function' ? { ...c, function: { ...c.function, output: given.get(c.id) ?? c.function.output } } : c,
+              ),
             },
           },
           'completed',
           unixSeconds(clock),
         );
         await store.steps.save(projectId, done);
-        bus.publish(run.id, { event: 'thread.run.step.completed', data: done });
+        bus.publish(run.id, { event: 'thread.run.step.completed', data: toWireStep(done) });
       }
       bus.publish(run.id, { event: 'thread.run.queued', data: next });
       runControl.notify();

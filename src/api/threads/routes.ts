@@ -4,6 +4,7 @@ import { Errors } from '../../core/errors.js';
 import { parseBody } from '../../core/validate.js';
 import type { Message, Thread } from '../../core/wire.js';
 import type { Deps } from '../deps.js';
+import { attachFilesToThread } from '../messages/attachments.js';
 import { buildMessage } from '../messages/build.js';
 import { resolveToolResources } from '../tool-resources.js';
 import { createThreadBody, modifyThreadBody } from './schema.js';
@@ -26,7 +27,7 @@ export function threadRoutes(app: FastifyInstance, deps: Deps): void {
       id: ids.next('thread'),
       object: 'thread',
       created_at: unixSeconds(clock),
-      tool_resources: await resolveToolResources(body.tool_resources, ctx),
+      tool_resources: await resolveToolResources(body.tool_resources, deps, request.projectId),
       metadata: body.metadata ?? {},
     };
     const messages: Message[] = [];
@@ -34,7 +35,7 @@ export function threadRoutes(app: FastifyInstance, deps: Deps): void {
       messages.push(await buildMessage(m, thread.id, ctx, `messages[${i}]`));
     }
     await store.threads.insert(request.projectId, thread, messages);
-    return thread;
+    return attachFilesToThread(deps, request.projectId, thread, messages.flatMap((m) => m.attachments));
   });
 
   app.get<IdParams>('/threads/:thread_id', async (request) => load(request.projectId, request.params.thread_id));
@@ -42,12 +43,11 @@ export function threadRoutes(app: FastifyInstance, deps: Deps): void {
   app.post<IdParams>('/threads/:thread_id', async (request) => {
     const body = parseBody(modifyThreadBody, request.body);
     const current = await load(request.projectId, request.params.thread_id);
-    const ctx = { store, clock, projectId: request.projectId };
     const next: Thread = {
       ...current,
       ...(body.metadata !== undefined && { metadata: body.metadata ?? {} }),
       ...(body.tool_resources !== undefined && {
-        tool_resources: await resolveToolResources(body.tool_resources, ctx),
+        tool_resources: await resolveToolResources(body.tool_resources, deps, request.projectId),
       }),
     };
     if (!(await store.threads.update(request.projectId, next))) throw Errors.notFound('thread', current.id);

@@ -26,7 +26,11 @@ export class FsBlobStore implements BlobStore {
     return p;
   }
 
-  async put(key: string, source: AsyncIterable<Uint8Array> | Readable, options: { maxBytes?: number } = {}): Promise<PutResult> {
+  async put(
+    key: string,
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Readable,
+    options: { maxBytes?: number } = {},
+  ): Promise<PutResult> {
     const target = this.path(key);
     await mkdir(dirname(target), { recursive: true });
     const tmp = `${target}.tmp-${randomBytes(6).toString('hex')}`;

@@ -1,15 +1,14 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { readMigrations } from '../migrations.js';
-import { createSqlStore } from '../sql/sql-store.js';
+import { createSqlStore, type SqlStore } from '../sql/sql-store.js';
 import type { Tables } from '../sql/tables.js';
-import type { Store } from '../store.js';
 
 // BIGINT columns hold Unix seconds and byte counts, all far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 /** The scale-out store: PostgreSQL through a connection pool. */
-export async function openPostgresStore(connectionString: string, poolSize = 10): Promise<Store> {
+export async function openPostgresStore(connectionString: string, poolSize = 10): Promise<SqlStore> {
   const pool = new pg.Pool({ connectionString, max: poolSize });
   // An idle connection can die (PostgreSQL restarted, the backend terminated, or terminated while
   // the pool shuts down). The pool drops it and connects anew on demand; without a listener the

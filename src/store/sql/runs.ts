@@ -21,7 +21,7 @@ export function runFromRow(r: Pick<RunRow, 'body' | 'status' | 'metadata'>): Run
 }
 
 function owned(r: RunRow): OwnedRun {
-  return { projectId: r.project_id, run: runFromRow(r) };
+  return { projectId: r.project_id, run: runFromRow(r), includeContent: Number(r.include_content) === 1 };
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -48,6 +48,7 @@ export function runRepo(db: Kysely<Tables>, dialect: Store['dialect']): RunRepo 
               metadata: JSON.stringify(run.metadata),
               locked_by: null,
               locked_until: null,
+              include_content: with_.includeContent ? 1 : 0,
             })
             .execute();
           if (with_.messages.length) {

@@ -9,10 +9,17 @@ import { threadRepo } from './threads.js';
 import { uploadRepo } from './uploads.js';
 import { runRepo } from './runs.js';
 import { stepRepo } from './steps.js';
+import { fileBatchRepo, vectorStoreFileRepo, vectorStoreRepo } from './vector-stores.js';
+
+/** A Store over Kysely, with the Kysely instance for other SQL components (the search index). */
+export interface SqlStore extends Store {
+  readonly kysely: Kysely<Tables>;
+}
 
 /** The Store over Kysely: the same queries serve SQLite and PostgreSQL. */
-export function createSqlStore(db: Kysely<Tables>, dialect: Store['dialect']): Store {
+export function createSqlStore(db: Kysely<Tables>, dialect: Store['dialect']): SqlStore {
   return {
+    kysely: db,
     dialect,
     assistants: assistantRepo(db),
     threads: threadRepo(db),
@@ -22,6 +29,9 @@ export function createSqlStore(db: Kysely<Tables>, dialect: Store['dialect']): S
     apiKeys: apiKeyRepo(db),
     runs: runRepo(db, dialect),
     steps: stepRepo(db),
+    vectorStores: vectorStoreRepo(db),
+    vectorStoreFiles: vectorStoreFileRepo(db),
+    fileBatches: fileBatchRepo(db),
     close: () => db.destroy(),
   };
 }

@@ -99,6 +99,7 @@ export interface RunRow {
   metadata: string;
   locked_by: string | null;
   locked_until: number | null;
+  include_content: number;
 }
 
 export interface RunStepRow {
@@ -111,6 +112,42 @@ export interface RunStepRow {
   body: string;
 }
 
+export interface VectorStoreRow {
+  id: string;
+  project_id: string;
+  created_at: number;
+  name: string;
+  description: string | null;
+  expires_after: string | null;
+  expires_at: number | null;
+  last_active_at: number | null;
+  metadata: string;
+}
+
+export interface VectorStoreFileRow {
+  vector_store_id: string;
+  file_id: string;
+  project_id: string;
+  created_at: number;
+  status: string;
+  usage_bytes: number;
+  last_error: string | null;
+  chunking_strategy: string;
+  attributes: string | null;
+  batch_id: string | null;
+  attempts: number;
+  locked_by: string | null;
+  locked_until: number | null;
+}
+
+export interface FileBatchRow {
+  id: string;
+  project_id: string;
+  vector_store_id: string;
+  created_at: number;
+  cancelled: number;
+}
+
 export interface Tables {
   assistants: AssistantRow;
   threads: ThreadRow;
@@ -121,6 +158,9 @@ export interface Tables {
   api_keys: ApiKeyRow;
   runs: RunRow;
   run_steps: RunStepRow;
+  vector_stores: VectorStoreRow;
+  vector_store_files: VectorStoreFileRow;
+  vector_store_file_batches: FileBatchRow;
 }
 
 export function toJson(value: unknown): string {

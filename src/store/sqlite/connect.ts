@@ -3,15 +3,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect } from 'kysely';
 import { readMigrations } from '../migrations.js';
-import { createSqlStore } from '../sql/sql-store.js';
+import { createSqlStore, type SqlStore } from '../sql/sql-store.js';
 import type { Tables } from '../sql/tables.js';
-import type { Store } from '../store.js';
 
 /**
  * The embedded store: one SQLite file in WAL mode. `synchronous=NORMAL` keeps every committed
  * transaction across a process crash (kill -9); only a power loss can drop the last few.
  */
-export async function openSqliteStore(filename: string): Promise<Store> {
+export async function openSqliteStore(filename: string): Promise<SqlStore> {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
   const db = new Database(filename);
   db.pragma('journal_mode = WAL');

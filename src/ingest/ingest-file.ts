@@ -1,0 +1,57 @@
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { Embedder } from '../model/embedder.js';
+import type { Chunk, SearchIndex } from '../search/search-index.js';
+import type { StoredFile, StoredVectorStoreFile } from '../store/store.js';
+import { chunkText } from './chunk.js';
+import { extractText } from './extract.js';
+import { ExtractError } from './extract-types.js';
+
+export interface IngestDeps {
+  blobs: BlobStore;
+  index: SearchIndex;
+  embedder: Embedder | null;
+}
+
+/** Largest file read into memory for text extraction. */
+export const MAX_INGEST_BYTES = 512 * 1024 * 1024;
+
+/**
+ * One file into one vector store: read its bytes, extract the text, chunk it by tokens, embed the
+ * chunks when an embedder is configured, and replace the file's chunks in the index. The
+ * extracted text is kept as a blob (`text/<file id>`) for the file-content endpoint. Returns the
+ * bytes the file now takes in the store (chunk text plus vectors).
+ */
+export async function ingestFile(
+  deps: IngestDeps,
+  job: StoredVectorStoreFile,
+  file: StoredFile,
+  signal: AbortSignal,
+): Promise<{ usageBytes: number; chunks: number }> {
+  if (file.bytes > MAX_INGEST_BYTES) {
+    throw new ExtractError('invalid_file', `The file is ${file.bytes} bytes; file search reads files up to ${MAX_INGEST_BYTES} bytes.`);
+  }
+  const parts: Buffer[] = [];
+  for await (const c of deps.blobs.get(file.blob_key)) parts.push(c as Buffer);
+  const bytes = new Uint8Array(Buffer.concat(parts));
+  const { text } = await extractText(bytes, file.filename, file.mime_type);
+  signal.throwIfAborted();
+  const strategy = job.chunking_strategy.type === 'static' ? job.chunking_strategy.static : { max_chunk_size_tokens: 800, chunk_overlap_tokens: 400 };
+  const pieces = chunkText(text, { maxTokens: strategy.max_chunk_size_tokens, overlapTokens: strategy.chunk_overlap_tokens });
+  const embeddings = deps.embedder ? await deps.embedder.embed(pieces.map((p) => p.text), signal) : null;
+  signal.throwIfAborted();
+  const chunks: Chunk[] = pieces.map((p, i) => ({
+    id: `${job.vector_store_id}:${job.id}:${p.index}`,
+    projectId: job.project_id,
+    vectorStoreId: job.vector_store_id,
+    fileId: job.id,
+    index: p.index,
+    text: p.text,
+    attributes: job.attributes ?? {},
+    ...(embeddings && { embedding: embeddings[i] }),
+  }));
+  await deps.blobs.put(`text/${job.id}`, [Buffer.from(text, 'utf8')]);
+  await deps.index.removeFile(job.vector_store_id, job.id);
+  await deps.index.add(chunks);
+  const usageBytes = chunks.reduce((n, c) => n + Buffer.byteLength(c.text) + (c.embedding ? c.embedding.byteLength : 0), 0);
+  return { usageBytes, chunks: chunks.length };
+}
