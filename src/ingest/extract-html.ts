@@ -44,7 +44,8 @@ export async function extractHtml(bytes: Uint8Array): Promise<ExtractedText> {
   const parser = new Parser(
     {
       onopentag(name, attributes) {
-        if (name === 'title' && titleDepth < 0) titleDepth = stack.length;
+        // The document's title: the first <title> that is not an SVG image's.
+        if (name === 'title' && !title && titleDepth < 0 && !stack.includes('svg')) titleDepth = stack.length;
         if (skipFrom < 0 && (SKIPPED.has(name) || isHidden(attributes))) skipFrom = stack.length;
         const depth = stack.length;
         stack.push(name);

@@ -277,6 +277,14 @@ describe('extractText: HTML', () => {
     assert.ok(!text.includes('Personal tools'), 'navigation outside <main> is dropped');
   });
 
+  it('keeps only the title and the <main> element when the page marks its content', async () => {
+    const html =
+      '<html><head><title>Pond news</title></head><body><header>Site header<svg><title>logo</title></svg></header>' +
+      '<main><h2>Ducklings hatched</h2><p>Seven of them.</p></main><footer>© Pond</footer></body></html>';
+    const { text } = await extractText(utf8(html), 'news.html', 'text/html');
+    assert.equal(text, 'Pond news\n\nDucklings hatched\n\nSeven of them.');
+  });
+
   it('decodes a page in the charset it declares', async () => {
     const latin1 = Uint8Array.from([...'<meta charset="iso-8859-1"><p>Gr'].map((c) => c.charCodeAt(0)).concat([0xfc, 0xdf, 0x65]));
     const { text } = await extractText(latin1, 'old.htm', '');
