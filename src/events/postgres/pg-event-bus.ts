@@ -31,13 +31,17 @@ export class PgEventBus implements EventBus {
   private sending: Promise<void> = Promise.resolve();
   private closed = false;
 
-  private constructor(connectionString: string, retainMs?: number) {
+  private constructor(connectionString: string, retainMs?: number, onError: (err: unknown) => void = () => undefined) {
     this.local = new MemoryEventBus(retainMs);
     this.pool = new pg.Pool({ connectionString, max: 2 });
+    // An idle connection killed by the server must not become an uncaught exception.
+    this.pool.on('error', (err) => {
+      if (!this.closed) onError(err);
+    });
   }
 
   static async connect(connectionString: string, options: { retainMs?: number; onError?: (err: unknown) => void } = {}): Promise<PgEventBus> {
-    const bus = new PgEventBus(connectionString, options.retainMs);
+    const bus = new PgEventBus(connectionString, options.retainMs, options.onError);
     await bus.listen(connectionString, options.onError ?? (() => undefined));
     return bus;
   }
