@@ -2,7 +2,7 @@ import type { BlobStore } from '../blobs/blob-store.js';
 import type { Embedder } from '../model/embedder.js';
 import type { Chunk, SearchIndex } from '../search/search-index.js';
 import type { StoredFile, StoredVectorStoreFile } from '../store/store.js';
-import { chunkText } from './chunk.js';
+import { AUTO_CHUNKING, chunkText } from './chunk.js';
 import { extractText } from './extract.js';
 import { ExtractError } from './extract-types.js';
 
@@ -35,7 +35,7 @@ export async function ingestFile(
   const bytes = new Uint8Array(Buffer.concat(parts));
   const { text } = await extractText(bytes, file.filename, file.mime_type);
   signal.throwIfAborted();
-  const strategy = job.chunking_strategy.type === 'static' ? job.chunking_strategy.static : { max_chunk_size_tokens: 800, chunk_overlap_tokens: 400 };
+  const strategy = job.chunking_strategy.type === 'static' ? job.chunking_strategy.static : AUTO_CHUNKING;
   const pieces = chunkText(text, { maxTokens: strategy.max_chunk_size_tokens, overlapTokens: strategy.chunk_overlap_tokens });
   const embeddings = deps.embedder ? await deps.embedder.embed(pieces.map((p) => p.text), signal) : null;
   signal.throwIfAborted();

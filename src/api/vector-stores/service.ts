@@ -2,27 +2,22 @@ import { unixSeconds } from '../../core/clock.js';
 import { Errors } from '../../core/errors.js';
 import type { Attributes, ChunkingStrategy, VectorStore, VectorStoreFile, VectorStoreFileBatch } from '../../core/wire.js';
 import type { StoredFileBatch, StoredVectorStore, StoredVectorStoreFile } from '../../store/store.js';
+import { AUTO_CHUNKING as AUTO_CHUNK_SIZES, validateChunking } from '../../ingest/chunk.js';
 import type { Deps } from '../deps.js';
 
-export const AUTO_CHUNKING: ChunkingStrategy = { type: 'static', static: { max_chunk_size_tokens: 800, chunk_overlap_tokens: 400 } };
+export const AUTO_CHUNKING: ChunkingStrategy = { type: 'static', static: { ...AUTO_CHUNK_SIZES } };
 
 type ChunkingInput =
   | { type: 'auto' }
   | { type: 'static'; static: { max_chunk_size_tokens: number; chunk_overlap_tokens: number } }
   | undefined;
 
-/** `auto` is reported back as the static 800/400 it means; overlap may be at most half the size. */
+/** `auto` is reported back as the static 800/400 it means; static bounds as in ingest/chunk.ts. */
 export function resolveChunking(input: ChunkingInput, param = 'chunking_strategy'): ChunkingStrategy {
   if (!input || input.type === 'auto') return AUTO_CHUNKING;
-  const { max_chunk_size_tokens: max, chunk_overlap_tokens: overlap } = input.static;
-  if (overlap > max / 2) {
-    throw Errors.invalidRequest(
-      `Invalid '${param}.static.chunk_overlap_tokens': must not exceed half of max_chunk_size_tokens (${max}); got ${overlap}.`,
-      `${param}.static.chunk_overlap_tokens`,
-      'invalid_value',
-    );
-  }
-  return { type: 'static', static: { max_chunk_size_tokens: max, chunk_overlap_tokens: overlap } };
+  const problem = validateChunking(input.static, `${param}.static`);
+  if (problem) throw Errors.invalidRequest(problem.message, problem.param, 'invalid_value');
+  return { type: 'static', static: { max_chunk_size_tokens: input.static.max_chunk_size_tokens, chunk_overlap_tokens: input.static.chunk_overlap_tokens } };
 }
 
 export function toWireFile(f: StoredVectorStoreFile): VectorStoreFile {
