@@ -128,7 +128,13 @@ export function createRunService(deps: Deps) {
         if (!(await store.threads.get(projectId, threadId))) throw Errors.notFound('thread', threadId);
         throw Errors.notFound('run', runId);
       }
-      return (await expireRun(deps, projectId, run)) ?? run;
+      const expired = await expireRun(deps, projectId, run);
+      if (expired) return expired;
+      if (run.status === 'requires_action' && run.expires_at !== null && run.expires_at <= unixSeconds(clock)) {
+        // due, yet not ours to expire: the worker's sweep got there first, so what we read is stale
+        return (await store.runs.get(projectId, threadId, runId)) ?? run;
+      }
+      return run;
     },
 
     async cancel(projectId: string, threadId: string, runId: string): Promise<Run> {
