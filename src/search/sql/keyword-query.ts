@@ -12,7 +12,9 @@
  * N, avgdl and df are taken over the requested vector stores only (a chunk competes only with the
  * stores the query covers): N and avgdl from the per-store counters in `search_stores`, df by
  * counting the term's postings in those stores. A file filter narrows the chunks that are scored,
- * not the statistics. Numeric parameters are CAST to DOUBLE PRECISION: PostgreSQL would
+ * not the statistics. The small CTEs are MATERIALIZED and joined with CROSS JOIN (which fixes
+ * the join order in SQLite) so that both planners walk the postings by primary key, term by term,
+ * store by store, instead of scanning them. Numeric parameters are CAST to DOUBLE PRECISION: PostgreSQL would
  * otherwise type them after the integer columns they meet (and SQLite divides integers).
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
@@ -56,6 +58,11 @@ export async function keywordQuery(
   dialect: SearchDialect,
   input: KeywordQueryInput,
 ): Promise<KeywordRow[]> {
+  return (await keywordStatement(dialect, input).execute(db)).rows;
+}
+
+/** The statement itself (exported for EXPLAIN in benchmarks). */
+export function keywordStatement(dialect: SearchDialect, input: KeywordQueryInput): RawBuilder<KeywordRow> {
   const { vectorStoreIds, terms, fileIds, limit } = input;
   const k1 = BM25_K1;
   const b = BM25_B;
@@ -64,28 +71,27 @@ export async function keywordQuery(
           AND ${inTextList(dialect, sql.ref('file_id'), fileIds)})`
     : sql``;
   const queryTerms = sql.join(terms.map(([t, n]) => sql`(CAST(${t} AS TEXT), ${float(n)})`));
-  const result = await sql<KeywordRow>`
-    WITH st AS (
+  return sql<KeywordRow>`
+    WITH st AS MATERIALIZED (
       SELECT store_key, chunk_count, token_sum FROM search_stores
       WHERE vector_store_id IN (${sql.join(vectorStoreIds)})
-    ), tot AS (
+    ), tot AS MATERIALIZED (
       SELECT CAST(SUM(chunk_count) AS DOUBLE PRECISION) AS n,
              CAST(SUM(token_sum) AS DOUBLE PRECISION) / SUM(chunk_count) AS avgdl
       FROM st
-    ), q (term, qtf) AS (
+    ), q (term, qtf) AS MATERIALIZED (
       VALUES ${queryTerms}
-    ), df AS (
-      SELECT p.term, COUNT(*) AS df FROM search_postings p
-      WHERE p.store_key IN (SELECT store_key FROM st) AND p.term IN (SELECT term FROM q)
+    ), df AS MATERIALIZED (
+      SELECT p.term, COUNT(*) AS df
+      FROM q CROSS JOIN st JOIN search_postings p ON p.store_key = st.store_key AND p.term = q.term
       GROUP BY p.term
-    ), w AS (
+    ), w AS MATERIALIZED (
       SELECT q.term, q.qtf * LN(1 + (tot.n - df.df + 0.5) / (df.df + 0.5)) AS idf
       FROM q JOIN df ON df.term = q.term CROSS JOIN tot
     ), s AS (
       SELECT p.chunk_seq, SUM(w.idf * p.tf / (p.tf + ${float(k1 * (1 - b))} + ${float(k1 * b)} * p.dl / tot.avgdl)) AS score
-      FROM w
-      JOIN search_postings p ON p.term = w.term AND p.store_key IN (SELECT store_key FROM st)
-      CROSS JOIN tot
+      FROM w CROSS JOIN st CROSS JOIN tot
+      JOIN search_postings p ON p.store_key = st.store_key AND p.term = w.term
       WHERE tot.avgdl > 0 ${fileFilter}
       GROUP BY p.chunk_seq
       ORDER BY score DESC, p.chunk_seq
@@ -96,6 +102,5 @@ export async function keywordQuery(
            (SELECT SUM(idf) FROM w) * ${float(k1 + 1)} AS max_score
     FROM s JOIN search_chunks c ON c.seq = s.chunk_seq
     ORDER BY s.score DESC, s.chunk_seq
-  `.execute(db);
-  return result.rows;
+  `;
 }

@@ -10,13 +10,13 @@ import type { Chunk, ScoredChunk, SearchIndex, SearchQuery } from '../search-ind
 import { keywordQuery } from './keyword-query.js';
 import type { SearchDialect, SearchTables } from './search-tables.js';
 import { encodeEmbedding, vectorQuery } from './vector-query.js';
+import { deleteChunkPostings, insertPostings } from './write-postings.js';
 
 type Db = Kysely<SearchTables> | Transaction<SearchTables>;
 type StoredChunk = Omit<Chunk, 'embedding'>;
 
 // Rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 const CHUNK_BATCH = 500;
-const POSTING_BATCH = 2000;
 const VECTOR_BATCH = 200;
 
 /**
@@ -38,7 +38,7 @@ export function createSqlSearchIndex<DB>(kysely: Kysely<DB>, dialect: SearchDial
           ...replaced.map(removalDelta),
           ...analyzed.map((a): StoreDelta => [a.chunk.vectorStoreId, 1, a.length]),
         ]);
-        await removeChunks(trx, replaced, keys);
+        await removeChunks(trx, dialect, replaced, keys);
         for (let i = 0; i < analyzed.length; i += CHUNK_BATCH) {
           const batch = analyzed.slice(i, i + CHUNK_BATCH);
           const inserted = await trx
@@ -64,9 +64,7 @@ export function createSqlSearchIndex<DB>(kysely: Kysely<DB>, dialect: SearchDial
             const seq = seqOf.get(chunk.id)!;
             return [...tf].map(([term, n]) => ({ store_key: storeKey, term, chunk_seq: seq, tf: n, dl: length }));
           });
-          for (let j = 0; j < postings.length; j += POSTING_BATCH) {
-            await trx.insertInto('search_postings').values(postings.slice(j, j + POSTING_BATCH)).execute();
-          }
+          await insertPostings(trx, dialect, postings);
           const vectors = batch
             .filter(({ chunk }) => chunk.embedding && chunk.embedding.length > 0)
             .map(({ chunk }) => ({
@@ -89,7 +87,7 @@ export function createSqlSearchIndex<DB>(kysely: Kysely<DB>, dialect: SearchDial
           .where('vector_store_id', '=', vectorStoreId)
           .where('file_id', '=', fileId)
           .execute();
-        await removeChunks(trx, rows, await bumpStores(trx, rows.map(removalDelta)));
+        await removeChunks(trx, dialect, rows, await bumpStores(trx, rows.map(removalDelta)));
       });
     },
 
@@ -221,18 +219,10 @@ const removalDelta = (r: ChunkToRemove): StoreDelta => [r.vector_store_id, -1, -
  * Deletes chunks with their postings and vectors (the caller has taken them off the counters).
  * Postings go by primary key, chunk by chunk, from the terms recorded with the chunk.
  */
-async function removeChunks(db: Db, rows: ChunkToRemove[], keys: Map<string, number>): Promise<void> {
+async function removeChunks(db: Db, dialect: SearchDialect, rows: ChunkToRemove[], keys: Map<string, number>): Promise<void> {
   if (rows.length === 0) return;
   for (const r of rows) {
-    const terms = r.terms ? r.terms.split(' ') : [];
-    for (let i = 0; i < terms.length; i += POSTING_BATCH) {
-      await db
-        .deleteFrom('search_postings')
-        .where('store_key', '=', keys.get(r.vector_store_id)!)
-        .where('chunk_seq', '=', Number(r.seq))
-        .where('term', 'in', terms.slice(i, i + POSTING_BATCH))
-        .execute();
-    }
+    await deleteChunkPostings(db, dialect, keys.get(r.vector_store_id)!, Number(r.seq), r.terms ? r.terms.split(' ') : []);
   }
   const seqs = rows.map((r) => Number(r.seq));
   for (let i = 0; i < seqs.length; i += CHUNK_BATCH) {
