@@ -1,4 +1,5 @@
 import { unixSeconds } from '../core/clock.js';
+import { Errors } from '../core/errors.js';
 import type { AssistantStreamEvent, MessageEventName, RunEventName, StepEventName } from '../core/events.js';
 import {
   toWireStep,
@@ -132,7 +133,11 @@ export class RunExecution {
   private async handleFailure(err: unknown): Promise<void> {
     if (this.signal.aborted || err instanceof RunMoved) {
       const stored = await this.deps.store.runs.get(this.projectId, this.run.thread_id, this.run.id);
-      if (!stored) return; // thread deleted under the run
+      if (!stored) {
+        // thread deleted under the run: end the streams of anyone still listening
+        this.emit({ event: 'error', data: Errors.notFound('thread', this.run.thread_id).toWire().error });
+        return;
+      }
       if (stored.status === 'cancelling' || (this.signal.reason === 'cancel' && stored.status === 'in_progress')) {
         return this.finishCancelled();
       }

@@ -125,14 +125,12 @@ export class RunWorker {
   private async heartbeat(): Promise<void> {
     if (!this.active.size) return;
     try {
-      const statuses = await this.deps.store.runs.heartbeat(
-        this.id,
-        [...this.active.keys()],
-        this.deps.clock.nowMs(),
-        this.options.leaseMs,
-      );
+      const ids = [...this.active.keys()];
+      const statuses = await this.deps.store.runs.heartbeat(this.id, ids, this.deps.clock.nowMs(), this.options.leaseMs);
       // A cancel made through another process shows up here.
       for (const [id, status] of statuses) if (status === 'cancelling') this.abort(id);
+      // A run that is gone (its thread was deleted, maybe through another process) has nobody to answer.
+      for (const id of ids) if (!statuses.has(id)) this.abort(id);
     } catch (err) {
       this.deps.logger.error({ err }, 'run heartbeat failed');
     }

@@ -56,7 +56,10 @@ export function threadRoutes(app: FastifyInstance, deps: Deps): void {
 
   app.delete<IdParams>('/threads/:thread_id', async (request) => {
     const id = request.params.thread_id;
+    const active = await store.runs.active(request.projectId, id);
     if (!(await store.threads.delete(request.projectId, id))) throw Errors.notFound('thread', id);
+    // a run executing here stops now instead of streaming on for a deleted thread (elsewhere: at the worker's heartbeat)
+    if (active) deps.runControl.abort(active.id);
     return { id, object: 'thread.deleted', deleted: true };
   });
 }
