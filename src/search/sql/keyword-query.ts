@@ -15,7 +15,9 @@
  * not the statistics. The small CTEs are MATERIALIZED and joined with CROSS JOIN (which fixes
  * the join order in SQLite) so that both planners walk the postings by primary key, term by term,
  * store by store, instead of scanning them. Numeric parameters are CAST to DOUBLE PRECISION: PostgreSQL would
- * otherwise type them after the integer columns they meet (and SQLite divides integers).
+ * otherwise type them after the integer columns they meet (and SQLite divides integers). A store
+ * whose files were all removed keeps its counters at zero: NULLIF turns its avgdl into NULL (no
+ * hits) where PostgreSQL would otherwise raise "division by zero".
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { SearchDialect, SearchTables } from './search-tables.js';
@@ -77,7 +79,7 @@ export function keywordStatement(dialect: SearchDialect, input: KeywordQueryInpu
       WHERE vector_store_id IN (${sql.join(vectorStoreIds)})
     ), tot AS MATERIALIZED (
       SELECT CAST(SUM(chunk_count) AS DOUBLE PRECISION) AS n,
-             CAST(SUM(token_sum) AS DOUBLE PRECISION) / SUM(chunk_count) AS avgdl
+             CAST(SUM(token_sum) AS DOUBLE PRECISION) / NULLIF(SUM(chunk_count), 0) AS avgdl
       FROM st
     ), q (term, qtf) AS MATERIALIZED (
       VALUES ${queryTerms}
