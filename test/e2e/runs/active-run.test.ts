@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { WEATHER_TOOL, describeRuns, eachSdk, expectApiError, setup, textOf, uniqueModel, waitForRun } from './support.js';
+import { WEATHER_TOOL, describeRuns, eachSdk, expectApiError, http, setup, textOf, uniqueModel, waitForRun } from './support.js';
 
 describeRuns('runs: one active run per thread', {}, (ctx) => {
   eachSdk(ctx, (t) => {
@@ -75,6 +75,21 @@ describeRuns('runs: one active run per thread', {}, (ctx) => {
           ['assistant', 'Now I can answer.', 'completed'],
         ],
       );
+    });
+
+    it('a streamed create on a locked thread fails with the 400 before any stream starts', async () => {
+      const model = uniqueModel('locked-stream');
+      t.upstream.script(model, { hang: true });
+      const { assistantId, threadId } = await setup(t.client, model);
+      const run = await t.client.runs.create(threadId, { assistant_id: assistantId });
+      const res = await http(t.baseURL, `/threads/${threadId}/runs`, { json: { assistant_id: assistantId, stream: true } });
+      assert.equal(res.status, 400);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+      assert.equal(res.json.error.message, `Thread ${threadId} already has an active run ${run.id}.`);
+      const stream = t.client.runs.stream(threadId, { assistant_id: assistantId });
+      await expectApiError(t.client, stream.done(), { status: 400, message: `Thread ${threadId} already has an active run ${run.id}.` });
+      await t.client.runs.cancel(threadId, run.id);
+      await waitForRun(t.baseURL, threadId, run.id, (r) => r.status === 'cancelled', 2000);
     });
 
     it('a run waiting for tool outputs keeps the thread locked', async () => {

@@ -93,6 +93,19 @@ describeRuns('runs: limits and truncation', { env: (url) => ({ OPEN_ASSISTANTS_C
       assert.ok(answer.incomplete_at !== null);
     });
 
+    it('finish_reason content_filter: the message ends incomplete (content_filter), the run completes', async () => {
+      const model = uniqueModel('content-filter');
+      t.upstream.script(model, { text: 'I was about to', finishReason: 'content_filter' });
+      const assistant = await t.client.assistants.create({ model });
+      const threadId = await threadOf(t.client, ['Something risky.']);
+      const run = await t.client.runs.createAndPoll(threadId, { assistant_id: assistant.id });
+      assert.equal(run.status, 'completed');
+      const answer = (await t.client.messages.all(threadId)).at(-1)!;
+      assert.equal(answer.status, 'incomplete');
+      assert.deepEqual(answer.incomplete_details, { reason: 'content_filter' });
+      assert.equal(textOf(answer), 'I was about to');
+    });
+
     it('max_completion_tokens is shared by the turns of a run: the next turn asks for what is left', async () => {
       const model = uniqueModel('completion-budget');
       t.upstream.script(

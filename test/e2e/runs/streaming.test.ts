@@ -250,6 +250,24 @@ describeRuns('runs: streaming', {}, (ctx) => {
       await t.client.runs.cancel(threadId, run.id);
     });
 
+    it('an empty answer still streams a created and completed message with empty text', async () => {
+      const model = uniqueModel('empty');
+      t.upstream.script(model, { text: '' });
+      const { assistantId, threadId } = await setup(t.client, model);
+      const stream = t.client.runs.stream(threadId, { assistant_id: assistantId });
+      const events = await record(stream);
+      assertStreamInvariants(events);
+      assert.deepEqual(
+        eventShape(events),
+        CANONICAL.filter((e) => e !== 'thread.message.delta*'),
+      );
+      assert.equal((await stream.finalRun()).status, 'completed');
+      const answer = (await t.client.messages.all(threadId)).at(-1)!;
+      assert.equal(answer.role, 'assistant');
+      assert.equal(answer.status, 'completed');
+      assert.equal(textOf(answer), '');
+    });
+
     it('a client that disconnects mid-stream does not stop the run', async () => {
       const model = uniqueModel('disconnect');
       t.upstream.script(model, { text: 'one two three four five six', delayMs: 30 });
