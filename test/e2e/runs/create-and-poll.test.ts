@@ -14,8 +14,14 @@ import {
   setup,
   textOf,
   uniqueModel,
+  uploadFile,
   upstreamMessages,
 } from './support.js';
+
+const PIXEL_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 describeRuns('runs: createAndPoll', {}, (ctx) => {
   eachSdk(ctx, (t) => {
@@ -269,6 +275,47 @@ describeRuns('runs: createAndPoll', {}, (ctx) => {
       assert.equal(req.body.top_p, 0.9);
       assert.deepEqual(req.body.response_format, { type: 'json_object' });
       assert.equal(upstreamMessages(req.body)[0].role, 'user', 'no system message without instructions');
+    });
+
+    it('sends image_url and image_file content upstream as image parts', async () => {
+      const model = uniqueModel('images');
+      t.upstream.script(model, { text: 'Two pictures.' });
+      const fileId = await uploadFile(t.baseURL, 'pixel.png', PIXEL_PNG, 'image/png');
+      const assistant = await t.client.assistants.create({ model });
+      const thread = await t.client.threads.create({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What are these?' },
+              { type: 'image_url', image_url: { url: 'https://example.com/cat.png', detail: 'low' } },
+              { type: 'image_file', image_file: { file_id: fileId } },
+            ],
+          },
+        ],
+      });
+      const run = await t.client.runs.createAndPoll(thread.id, { assistant_id: assistant.id });
+      assert.equal(run.status, 'completed', JSON.stringify(run.last_error));
+      const [user] = t.upstream.requests(model)[0].body.messages!;
+      assert.equal(user.role, 'user');
+      const parts = user.content as Array<{ type: string; text?: string; image_url?: { url: string } }>;
+      assert.deepEqual(parts.map((p) => p.type), ['text', 'image_url', 'image_url']);
+      assert.equal(parts[0].text, 'What are these?');
+      assert.equal(parts[1].image_url!.url, 'https://example.com/cat.png');
+      assert.equal(parts[2].image_url!.url, `data:image/png;base64,${PIXEL_PNG.toString('base64')}`);
+    });
+
+    it('sends function strictness and reasoning_effort upstream', async () => {
+      const model = uniqueModel('strict-reasoning');
+      t.upstream.script(model, { text: 'ok' });
+      const strictTool = { type: 'function' as const, function: { ...WEATHER_TOOL.function, strict: true } };
+      const { assistantId, threadId } = await setup(t.client, model);
+      const run = await t.client.runs.createAndPoll(threadId, { assistant_id: assistantId, tools: [strictTool], reasoning_effort: 'low' });
+      assert.equal(run.status, 'completed');
+      assert.deepEqual(run.tools, [strictTool]);
+      const [req] = t.upstream.requests(model);
+      assert.equal(req.body.tools?.[0].function.strict, true);
+      assert.equal(req.body.reasoning_effort, 'low');
     });
 
     it('includes the earlier assistant answers of the thread in the next run', async () => {

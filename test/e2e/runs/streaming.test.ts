@@ -268,6 +268,35 @@ describeRuns('runs: streaming', {}, (ctx) => {
       assert.equal(textOf(answer), '');
     });
 
+    it('20 runs streaming at once each get exactly their own events', async () => {
+      const model = uniqueModel('many');
+      t.upstream.scriptFn(model, (req) => {
+        const last = req.body.messages?.at(-1) as { content: string } | undefined;
+        return { text: `answer to ${last?.content} in several small pieces`, delayMs: 5 };
+      });
+      const assistant = await t.client.assistants.create({ model });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const thread = await t.client.threads.create({ messages: [{ role: 'user', content: `q${i}` }] });
+          const stream = t.client.runs.stream(thread.id, { assistant_id: assistant.id });
+          let text = '';
+          stream.on('textDelta', (d) => (text += d.value ?? ''));
+          const events = await record(stream);
+          return { thread, events, text, run: await stream.finalRun() };
+        }),
+      );
+      for (const [i, r] of results.entries()) {
+        assertStreamInvariants(r.events);
+        assert.deepEqual(eventShape(r.events), CANONICAL);
+        assert.equal(r.text, `answer to q${i} in several small pieces`);
+        assert.equal(r.run.thread_id, r.thread.id);
+        for (const e of r.events) {
+          const d = dataOf(e);
+          if (d.thread_id !== undefined) assert.equal(d.thread_id, r.thread.id, `${e.event} belongs to its own thread`);
+        }
+      }
+    });
+
     it('a client that disconnects mid-stream does not stop the run', async () => {
       const model = uniqueModel('disconnect');
       t.upstream.script(model, { text: 'one two three four five six', delayMs: 30 });

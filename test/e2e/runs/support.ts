@@ -175,6 +175,17 @@ export async function http(baseURL: string, path: string, init: { method?: strin
   return { status: res.status, headers: res.headers, text, json };
 }
 
+/** Uploads bytes through `POST /files` (multipart) and returns the file id. */
+export async function uploadFile(baseURL: string, name: string, bytes: Uint8Array, type: string, purpose = 'vision'): Promise<string> {
+  const form = new FormData();
+  form.append('purpose', purpose);
+  form.append('file', new Blob([bytes], { type }), name);
+  const res = await fetch(`${baseURL}/files`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` }, body: form });
+  const body = (await res.json()) as { id: string };
+  assert.equal(res.status, 200, JSON.stringify(body));
+  return body.id;
+}
+
 export interface SseFrame {
   event: string;
   data: string;

@@ -368,6 +368,24 @@ describeRuns('runs: function tools', {}, (ctx) => {
       });
     });
 
+    it('five concurrent submissions of the same outputs: exactly one resumes the run', async () => {
+      const model = uniqueModel('double-submit');
+      t.upstream.script(model, { toolCalls: [{ name: 'get_weather', arguments: { city: 'Cork' } }] }, { text: 'Once.' });
+      const { assistantId, threadId } = await setup(t.client, model, { tools: [WEATHER_TOOL] });
+      const waiting = await t.client.runs.createAndPoll(threadId, { assistant_id: assistantId });
+      const [call] = callsOf(waiting);
+      const results = await Promise.allSettled(
+        Array.from({ length: 5 }, () => t.client.runs.submitToolOutputs(threadId, waiting.id, [{ tool_call_id: call.id, output: 'wet' }])),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      for (const r of results) if (r.status === 'rejected') await expectApiError(t.client, Promise.reject(r.reason), { status: 400 });
+      const run = await t.client.runs.poll(threadId, waiting.id);
+      assert.equal(run.status, 'completed');
+      assert.equal(t.upstream.requests(model).length, 2);
+      const messages = await t.client.messages.all(threadId);
+      assert.deepEqual(messages.map(textOf), ['Hello?', 'Once.']);
+    });
+
     it('refuses tool outputs for a run that never asked for any', async () => {
       const model = uniqueModel('no-action');
       t.upstream.script(model, { text: 'plain' });
