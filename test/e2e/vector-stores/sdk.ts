@@ -101,8 +101,8 @@ export interface VsFacade {
   name: SdkName;
   /** Files, assistants, threads and messages through the shared facade (same key). */
   base: Facade;
-  /** Runs and steps through the runs facade (same key). */
-  runs: RunFacade;
+  /** Runs, steps and messages through the runs facade (same key). */
+  runApi: RunFacade;
   errorFields(err: unknown): ErrorFields | undefined;
   toFile(source: string | Uint8Array, name: string): Promise<Uploadable>;
 
@@ -159,7 +159,7 @@ function makeV4(base: Facade, runs: RunFacade, baseURL: string, apiKey: string):
   return {
     name: 'openai@4',
     base,
-    runs,
+    runApi: runs,
     errorFields: (err) => base.errorFields(err),
     toFile: (source, name) => toFile4(typeof source === 'string' ? Buffer.from(source) : source, name) as Promise<Uploadable>,
     vectorStores: {
@@ -206,7 +206,7 @@ function makeV5Plus(major: 5 | 6, base: Facade, runs: RunFacade, baseURL: string
   return {
     name: major === 5 ? 'openai@5' : 'openai@6',
     base,
-    runs,
+    runApi: runs,
     errorFields: (err) => base.errorFields(err),
     toFile: (source, name) => toFile(typeof source === 'string' ? Buffer.from(source) : source, name) as Promise<Uploadable>,
     vectorStores: {
