@@ -1,0 +1,407 @@
+/**
+ * Requests per second of the real server against a bare Fastify hello-world measured in the same
+ * run, so the ratio means something on any machine.
+ *
+ *   npx tsx bench/http-rps.ts [--duration=10] [--warmup=2] [--connections=50] [--only=TEXT] [--profile]
+ *
+ * Each server runs in its own child process (pinned to CPU 0 with `taskset` when there are two or
+ * more CPUs), the load generator in this one (pinned to CPU 1), so autocannon does not starve the
+ * server. The baseline runs first and again last, to show whether the machine was busy meanwhile,
+ * and the server's CPU time per request is reported beside req/s because it moves less when it was.
+ * `--only=TEXT` runs just the scenarios whose name contains TEXT (plus the baseline); `--profile`
+ * writes a V8 CPU profile of each server child under `$TMPDIR/oa-bench-profiles/`. The table is
+ * printed and written between this benchmark's markers in bench/RESULTS.md.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const SELF = fileURLToPath(import.meta.url);
+const BENCH_DIR = join(SELF, '..');
+const RESULTS = join(BENCH_DIR, 'RESULTS.md');
+const START = '<!-- http-rps:start -->';
+const END = '<!-- http-rps:end -->';
+const PROFILE_DIR = join(tmpdir(), 'oa-bench-profiles');
+const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const HEADERS = { authorization: 'Bearer bench', 'content-type': 'application/json' };
+
+type ServerKind = 'bare' | 'sqlite' | 'postgres';
+
+// ---------------------------------------------------------------- server child
+
+async function serve(kind: ServerKind, dataDir: string, databaseUrl: string | undefined): Promise<void> {
+  let url: string;
+  let close: () => Promise<void>;
+  if (kind === 'bare') {
+    const { default: Fastify } = await import('fastify');
+    const app = Fastify();
+    app.get('/', async () => ({ hello: 'world' }));
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+    close = () => app.close();
+  } else {
+    const { loadConfig } = await import('../src/config/config.js');
+    const { startServer } = await import('../src/main.js');
+    const config = loadConfig({
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    });
+    const server = await startServer(config);
+    url = server.baseUrl.replace(/\/v1$/, '');
+    close = () => server.close();
+  }
+  // A profile (--cpu-prof) is only written on a clean exit, so SIGTERM closes and exits.
+  process.once('SIGTERM', () => {
+    void close().finally(() => process.exit(0));
+  });
+  process.stdout.write(`READY ${url}\n`);
+}
+
+// ---------------------------------------------------------------- load generator (parent)
+
+/** The subset of autocannon's programmatic API used here (it ships no types). */
+interface AutocannonOptions {
+  url: string;
+  connections: number;
+  pipelining: number;
+  duration: number;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+}
+interface Histogram {
+  average: number;
+  p50: number;
+  p99: number;
+}
+interface AutocannonResult {
+  requests: Histogram & { total: number };
+  latency: Histogram;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Autocannon = (o: AutocannonOptions) => Promise<AutocannonResult>;
+// Loaded in the parent only, so server children do not pay for it.
+const autocannon: Autocannon = (o) => (createRequire(import.meta.url)('autocannon') as Autocannon)(o);
+
+interface Options {
+  duration: number;
+  warmup: number;
+  connections: number;
+  profile: boolean;
+  /** Only the scenarios whose name contains this (the baseline always runs). */
+  only: string | null;
+}
+
+interface Measured {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  /** Non-2xx responses, errors and timeouts. */
+  failed: number;
+  /** Server CPU time per request (user + system), µs; null where /proc is unavailable. */
+  cpuUs: number | null;
+}
+
+interface Row extends Measured {
+  ratio: number;
+  /** Share of one CPU the server used: under ~90% the load generator, not the server, was the limit. */
+  busy: number | null;
+  /** Baseline CPU per request over this one's: the throughput ratio if both servers were saturated. */
+  cpuRatio: number | null;
+}
+
+interface Running {
+  url: string;
+  /** CPU time the server process has used so far, µs (Linux /proc), or null. */
+  cpuUs(): number | null;
+  stop(): Promise<void>;
+}
+
+const CLOCK_TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+function processCpuUs(pid: number | undefined): number | null {
+  try {
+    // fields after the parenthesised command name: state is [0], utime [11], stime [12]
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_US;
+  } catch {
+    return null;
+  }
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = { duration: 10, warmup: 2, connections: 50, profile: false, only: null };
+  for (const arg of argv) {
+    const [name, value = ''] = arg.replace(/^--/, '').split('=');
+    if (name === 'profile') options.profile = true;
+    else if (name === 'only' && value) options.only = value;
+    else if (name === 'duration' || name === 'warmup' || name === 'connections') {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < (name === 'warmup' ? 0 : 1)) throw new Error(`--${name} must be a positive integer`);
+      options[name] = n;
+    } else {
+      throw new Error(`unknown option ${arg} (known: --duration=N --warmup=N --connections=N --only=TEXT --profile)`);
+    }
+  }
+  return options;
+}
+
+const canPin = availableParallelism() >= 2 && spawnSync('taskset', ['-V']).status === 0;
+
+async function startChild(kind: ServerKind, options: Options, databaseUrl?: string): Promise<Running> {
+  const dataDir = mkdtempSync(join(tmpdir(), `oa-bench-${kind}-`));
+  // One directory per server: every thread (the main one, tsx's loader worker) writes its own profile.
+  const profileDir = join(PROFILE_DIR, `${kind}-${Date.now()}`);
+  if (options.profile) mkdirSync(profileDir, { recursive: true });
+  const nodeArgs = [
+    ...process.execArgv, // tsx's loader
+    ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    SELF,
+    '--serve',
+    kind,
+    dataDir,
+    databaseUrl ?? '',
+  ];
+  const child: ChildProcess = canPin
+    ? spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code} before it was ready`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('READY ')) resolve(line.slice('READY '.length));
+    });
+  });
+  return {
+    url,
+    cpuUs: () => processCpuUs(child.pid), // taskset execs node, so the pid is the server's
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function post(url: string, body: unknown): Promise<{ id: string }> {
+  const res = await fetch(url, { method: 'POST', headers: HEADERS, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`POST ${url} → ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string };
+}
+
+type Target = Omit<AutocannonOptions, 'connections' | 'pipelining' | 'duration'>;
+
+async function measure(scenario: string, server: Running, target: Target, options: Options): Promise<Measured> {
+  const base = { ...target, connections: options.connections, pipelining: 1 };
+  if (options.warmup > 0) await autocannon({ ...base, duration: options.warmup });
+  const cpuBefore = server.cpuUs();
+  const r = await autocannon({ ...base, duration: options.duration });
+  const cpuAfter = server.cpuUs();
+  const cpuUs =
+    cpuBefore === null || cpuAfter === null || r.requests.total === 0 ? null : (cpuAfter - cpuBefore) / r.requests.total;
+  const failed = r.errors + r.timeouts + r.non2xx;
+  if (failed > 0) console.warn(`  ! ${scenario}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+  console.log(`  ${scenario}: ${Math.round(r.requests.average)} req/s`);
+  return { scenario, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed, cpuUs };
+}
+
+function wanted(scenario: string, options: Options): boolean {
+  return options.only === null || scenario.includes(options.only);
+}
+
+/** GET an assistant and POST a message on one server (SQLite or PostgreSQL). */
+async function measureStore(kind: 'sqlite' | 'postgres', options: Options, databaseUrl?: string) {
+  const get = `${kind}: GET /v1/assistants/{id}`;
+  const create = `${kind}: POST /v1/threads/{id}/messages`;
+  if (!wanted(get, options) && !wanted(create, options)) return [];
+  const server = await startChild(kind, options, databaseUrl);
+  try {
+    const assistant = await post(`${server.url}/v1/assistants`, { model: 'gpt-4o', name: 'bench' });
+    const thread = await post(`${server.url}/v1/threads`, {});
+    const rows: Measured[] = [];
+    if (wanted(get, options)) {
+      const url = `${server.url}/v1/assistants/${assistant.id}`;
+      rows.push(await measure(get, server, { url, method: 'GET', headers: HEADERS }, options));
+    }
+    if (wanted(create, options)) {
+      const body = JSON.stringify({ role: 'user', content: 'hello' });
+      const url = `${server.url}/v1/threads/${thread.id}/messages`;
+      rows.push(await measure(create, server, { url, method: 'POST', headers: HEADERS, body }, options));
+    }
+    return rows;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measureBare(scenario: string, options: Options): Promise<Measured> {
+  const bare = await startChild('bare', options);
+  try {
+    return await measure(scenario, bare, { url: `${bare.url}/`, method: 'GET', headers: HEADERS }, options);
+  } finally {
+    await bare.stop();
+  }
+}
+
+/** A fresh database on the local PostgreSQL, or the reason it cannot be had. */
+async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | { skipped: string }> {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+  } catch (err) {
+    return { skipped: `PostgreSQL not reachable at ${ADMIN_URL} (${(err as Error).message})` };
+  }
+  const name = `oa_bench_${process.pid}_${Date.now()}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  return {
+    url: ADMIN_URL.replace(/\/postgres$/, `/${name}`),
+    async drop() {
+      await admin
+        .query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+        .catch(() => admin.query(`DROP DATABASE IF EXISTS ${name}`));
+      await admin.end();
+    },
+  };
+}
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function table(rows: Row[]): string {
+  const or = (v: number | null, f: (v: number) => string) => (v === null ? 'n/a' : f(v));
+  return [
+    '| scenario | req/s (mean) | p50 ms | p99 ms | failed | vs bare | server CPU µs/req | server busy | vs bare by CPU |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...rows.map((r) =>
+      [
+        '',
+        r.scenario,
+        fmt(r.rps),
+        fmt(r.p50),
+        fmt(r.p99),
+        r.failed,
+        `${fmt(r.ratio, 2)}×`,
+        or(r.cpuUs, (v) => fmt(v)),
+        or(r.busy, (v) => `${fmt(v * 100)}%`),
+        or(r.cpuRatio, (v) => `${fmt(v, 2)}×`),
+        '',
+      ].join(' | ').trim(),
+    ),
+  ].join('\n');
+}
+
+function writeResults(section: string): void {
+  const header = `# Benchmark results
+
+Each benchmark measures its own baseline in the same run (for \`http-rps\`, a bare Fastify
+hello-world) and prints every result as a ratio against it, so runs on different machines compare
+by ratio rather than by absolute numbers. Each benchmark rewrites only its own section below,
+between its marker comments.
+`;
+  let doc = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : header;
+  const block = `${START}\n${section}\n${END}`;
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (start !== -1 && end > start) doc = doc.slice(0, start) + block + doc.slice(end + END.length);
+  else doc = `${doc.trimEnd()}\n\n${block}\n`;
+  writeFileSync(RESULTS, doc);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (canPin) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  const pinning = canPin
+    ? 'servers pinned to CPU 0, autocannon to CPU 1 (taskset)'
+    : 'no CPU pinning (taskset or a second CPU missing)';
+  const load =
+    `autocannon, ${options.connections} connections, pipelining 1, ` +
+    `${options.warmup}s warm-up then ${options.duration}s measured per scenario`;
+  console.log(`http-rps: ${load}; ${pinning}`);
+
+  const measured: Measured[] = [];
+  const notes: string[] = [];
+
+  measured.push(await measureBare('bare Fastify: GET / (baseline)', options));
+  measured.push(...(await measureStore('sqlite', options)));
+  if (wanted('postgres: ', options)) {
+    const pgdb = await createPostgresDatabase();
+    if ('skipped' in pgdb) {
+      notes.push(`PostgreSQL skipped: ${pgdb.skipped}.`);
+      console.log(`  ${notes[notes.length - 1]}`);
+    } else {
+      try {
+        measured.push(...(await measureStore('postgres', options, pgdb.url)));
+      } finally {
+        await pgdb.drop();
+      }
+    }
+  }
+  // The same baseline again: if it moved, something else was using the machine during the run.
+  measured.push(await measureBare('bare Fastify: GET / (baseline again, drift check)', options));
+
+  const baseline = measured[0];
+  const rows: Row[] = measured.map((r) => ({
+    ...r,
+    ratio: r.rps / baseline.rps,
+    busy: r.cpuUs === null ? null : (r.cpuUs * r.rps) / 1e6,
+    cpuRatio: r.cpuUs && baseline.cpuUs ? baseline.cpuUs / r.cpuUs : null,
+  }));
+  const drift = rows[rows.length - 1].ratio - 1;
+  if (Math.abs(drift) > 0.1) {
+    notes.push(`The baseline moved ${fmt(drift * 100)}% during the run: other work shared the machine; req/s ratios are unreliable.`);
+  }
+  if (rows[0].busy !== null && rows[0].busy < 0.85) {
+    notes.push(
+      `The bare server was only ${fmt(rows[0].busy * 100)}% busy: the load generator was the limit, so req/s ratios flatter the real server; the CPU ratio does not.`,
+    );
+  }
+  const getSqlite = rows.find((r) => r.scenario.startsWith('sqlite: GET'));
+  if (getSqlite) {
+    const verdict = getSqlite.ratio >= 0.5 ? 'meets' : 'misses';
+    notes.push(`Target: SQLite GET at least 0.5× the bare hello-world; this run ${verdict} it (${fmt(getSqlite.ratio, 2)}×).`);
+  }
+  notes.push(
+    "Server CPU µs/req is the server process's user+system time over the measured requests, busy its share of one CPU; " +
+      'CPU per request moves much less than req/s when other work shares the machine.',
+  );
+  if (options.profile) notes.push(`CPU profiles of the server children are in ${PROFILE_DIR}/ (open in Chrome DevTools).`);
+
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const command = ['npx tsx bench/http-rps.ts', ...process.argv.slice(2)].join(' ');
+  const section = [
+    '## http-rps: requests per second vs a bare Fastify hello-world',
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${availableParallelism()} CPUs (nproc), ${cpu}, Node ${process.version}, ${process.platform}/${process.arch}`,
+    `- command: \`${command}\``,
+    `- load: ${load}; ${pinning}`,
+    '',
+    table(rows),
+    '',
+    ...notes.map((n) => `- ${n}`),
+  ].join('\n');
+
+  console.log(`\n${table(rows)}\n`);
+  for (const n of notes) console.log(n);
+  writeResults(section);
+  console.log(`\nwritten to ${RESULTS}`);
+}
+
+if (process.argv[2] === '--serve') {
+  const [, , , kind, dataDir, databaseUrl] = process.argv;
+  await serve(kind as ServerKind, dataDir, databaseUrl || undefined);
+} else {
+  await main();
+}
