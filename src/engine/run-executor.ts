@@ -43,6 +43,9 @@ class RunMoved extends Error {}
 
 const REQUIRES_ACTION_TTL_SECONDS = 600;
 const DEFAULT_OUTPUT_RESERVE = 4096;
+/** How long file_search waits for the thread's vector store to finish ingesting, and how often it looks. */
+const THREAD_STORE_WAIT_MS = 60_000;
+const THREAD_STORE_POLL_MS = 100;
 
 interface OpenMessage {
   step: RunStep;
@@ -401,6 +404,7 @@ export class RunExecution {
   private async runServerTools(): Promise<void> {
     const tools = this.openTools!;
     if (!tools.serverArgs.size) return;
+    await this.waitForThreadStores();
     const storeIds = await this.vectorStoreIds();
     const tool = this.run.tools.find((t) => t.type === 'file_search');
     const options = tool?.type === 'file_search' ? tool.file_search : undefined;
@@ -429,6 +433,34 @@ export class RunExecution {
       this.sources.push(...outcome.sources);
       const results = this.includeContent ? outcome.results : outcome.results.map(({ content: _c, ...r }) => r);
       this.emitToolDelta({ index, type: 'file_search', file_search: { ranking_options: outcome.rankingOptions, results } });
+    }
+  }
+
+  /**
+   * OpenAI's fallback for files attached just before a run: file_search waits (at most 60 s, in
+   * real time) while files of the thread's vector store are still being ingested. The assistant's
+   * stores are not waited for.
+   */
+  private async waitForThreadStores(): Promise<void> {
+    const thread = await this.deps.store.threads.get(this.projectId, this.run.thread_id);
+    const ids = thread?.tool_resources?.file_search?.vector_store_ids ?? [];
+    if (!ids.length) return;
+    const deadline = Date.now() + THREAD_STORE_WAIT_MS;
+    while (Date.now() < deadline) {
+      const stats = await this.deps.store.vectorStores.stats(ids);
+      if (![...stats.values()].some((s) => s.file_counts.in_progress > 0)) return;
+      await new Promise<void>((resolve, reject) => {
+        if (this.signal.aborted) return reject(new ModelError('aborted', 'aborted'));
+        const onAbort = () => {
+          clearTimeout(t);
+          reject(new ModelError('aborted', 'aborted'));
+        };
+        const t = setTimeout(() => {
+          this.signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, THREAD_STORE_POLL_MS);
+        this.signal.addEventListener('abort', onAbort, { once: true });
+      });
     }
   }
 
