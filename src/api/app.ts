@@ -15,13 +15,23 @@ import { vectorStoreRoutes } from './vector-stores/routes.js';
 const PUBLIC_PATHS = new Set(['/health', '/v1/health']);
 
 /** Builds the HTTP application: every route under `/v1`, OpenAI-shaped errors, request ids, auth. */
+/**
+ * Request ids: a random per-process prefix and a counter, unique without drawing random bytes on
+ * every request (which showed up in profiles).
+ */
+function requestIds(): () => string {
+  const prefix = randomBytes(10).toString('hex');
+  let n = 0;
+  return () => `req_${prefix}${(n++).toString(16).padStart(12, '0')}`;
+}
+
 export async function createApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logLevel === 'silent' ? false : { level: deps.logLevel },
     // per-request log lines cost more than the request itself; errors are still logged
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.limits.bodyBytes,
-    genReqId: () => `req_${randomBytes(16).toString('hex')}`,
+    genReqId: requestIds(),
     requestIdHeader: false,
     return503OnClosing: false,
     forceCloseConnections: true,

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Assistant } from '../../core/wire.js';
 import type { AssistantRepo } from '../store.js';
 import { paginate } from './paginate.js';
+import { prepared } from './prepared.js';
 import { fromJson, toJson, type AssistantRow, type Tables } from './tables.js';
 
 function toRow(projectId: string, a: Assistant): AssistantRow {
@@ -43,17 +44,15 @@ function fromRow(r: AssistantRow): Assistant {
 }
 
 export function assistantRepo(db: Kysely<Tables>): AssistantRepo {
+  const byId = prepared(db, (id: string, projectId: string) =>
+    db.selectFrom('assistants').selectAll().where('id', '=', id).where('project_id', '=', projectId),
+  );
   return {
     async insert(projectId, a) {
       await db.insertInto('assistants').values(toRow(projectId, a)).execute();
     },
     async get(projectId, id) {
-      const row = await db
-        .selectFrom('assistants')
-        .selectAll()
-        .where('id', '=', id)
-        .where('project_id', '=', projectId)
-        .executeTakeFirst();
+      const [row] = await byId(id, projectId);
       return row && fromRow(row);
     },
     async update(projectId, a) {

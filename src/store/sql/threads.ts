@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Thread } from '../../core/wire.js';
 import type { ThreadRepo } from '../store.js';
 import { messageToRow } from './messages.js';
+import { prepared } from './prepared.js';
 import { fromJson, toJson, type Tables, type ThreadRow } from './tables.js';
 
 export function threadToRow(projectId: string, t: Thread): ThreadRow {
@@ -25,6 +26,9 @@ function fromRow(r: ThreadRow): Thread {
 }
 
 export function threadRepo(db: Kysely<Tables>): ThreadRepo {
+  const byId = prepared(db, (id: string, projectId: string) =>
+    db.selectFrom('threads').selectAll().where('id', '=', id).where('project_id', '=', projectId),
+  );
   return {
     async insert(projectId, thread, messages) {
       await db.transaction().execute(async (tx) => {
@@ -38,12 +42,7 @@ export function threadRepo(db: Kysely<Tables>): ThreadRepo {
       });
     },
     async get(projectId, id) {
-      const row = await db
-        .selectFrom('threads')
-        .selectAll()
-        .where('id', '=', id)
-        .where('project_id', '=', projectId)
-        .executeTakeFirst();
+      const [row] = await byId(id, projectId);
       return row && fromRow(row);
     },
     async update(projectId, t) {
