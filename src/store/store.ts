@@ -144,8 +144,11 @@ export interface RunRepo {
   get(projectId: string, threadId: string, id: string): Promise<Run | undefined>;
   list(projectId: string, threadId: string, query: ListQuery): Promise<Page<Run>>;
   active(projectId: string, threadId: string): Promise<Run | undefined>;
-  /** Writes the run only if its stored status is one of `expected` (compare-and-set). */
-  save(projectId: string, run: Run, expected: readonly RunStatus[]): Promise<boolean>;
+  /**
+   * Writes the run only if its stored status is one of `expected` (compare-and-set), and with it,
+   * in the same transaction, `steps` (so a worker never sees the run without them).
+   */
+  save(projectId: string, run: Run, expected: readonly RunStatus[], steps?: RunStep[]): Promise<boolean>;
   updateMetadata(projectId: string, threadId: string, id: string, metadata: Metadata): Promise<boolean>;
   /** Takes the oldest queued run whose lease is free, moving it to in_progress under `workerId`. */
   claim(workerId: string, nowMs: number, leaseMs: number): Promise<OwnedRun | undefined>;

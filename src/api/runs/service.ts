@@ -196,13 +196,11 @@ export function createRunService(deps: Deps) {
         throw Errors.invalidRequest(`Expected tool outputs for call_ids ${JSON.stringify(pending)}, got ${JSON.stringify([...given.keys()])}; missing ${missing.join(', ')}.`, 'tool_outputs', 'invalid_value');
       }
       const next: Run = { ...run, status: 'queued', required_action: null };
-      if (!(await store.runs.save(projectId, next, ['requires_action']))) {
-        throw Errors.conflict(`Run ${runId} is no longer waiting for tool outputs.`);
-      }
       const steps = await store.steps.forRun(projectId, runId);
       const step = steps.find((s) => s.status === 'in_progress' && s.step_details.type === 'tool_calls');
+      let done: RunStep | undefined;
       if (step && step.step_details.type === 'tool_calls') {
-        const done: RunStep = finishStep(
+        done = finishStep(
           {
             ...step,
             step_details: {
@@ -215,9 +213,13 @@ export function createRunService(deps: Deps) {
           'completed',
           unixSeconds(clock),
         );
-        await store.steps.save(projectId, done);
-        bus.publish(run.id, { event: 'thread.run.step.completed', data: toWireStep(done) });
       }
+      // The outputs are written with the run, in one transaction: a worker may claim the queued run
+      // at once, and must find them there.
+      if (!(await store.runs.save(projectId, next, ['requires_action'], done ? [done] : []))) {
+        throw Errors.conflict(`Run ${runId} is no longer waiting for tool outputs.`);
+      }
+      if (done) bus.publish(run.id, { event: 'thread.run.step.completed', data: toWireStep(done) });
       bus.publish(run.id, { event: 'thread.run.queued', data: next });
       runControl.notify();
       return next;

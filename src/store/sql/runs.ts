@@ -91,15 +91,27 @@ export function runRepo(db: Kysely<Tables>, dialect: Store['dialect']): RunRepo 
         .executeTakeFirst();
       return row && runFromRow(row);
     },
-    async save(projectId, run, expected) {
-      const res = await db
-        .updateTable('runs')
-        .set({ status: run.status, expires_at: run.expires_at, body: bodyOf(run) })
-        .where('id', '=', run.id)
-        .where('project_id', '=', projectId)
-        .where('status', 'in', [...expected])
-        .executeTakeFirst();
-      return res.numUpdatedRows > 0n;
+    async save(projectId, run, expected, steps = []) {
+      const write = async (tx: Kysely<Tables>) => {
+        const res = await tx
+          .updateTable('runs')
+          .set({ status: run.status, expires_at: run.expires_at, body: bodyOf(run) })
+          .where('id', '=', run.id)
+          .where('project_id', '=', projectId)
+          .where('status', 'in', [...expected])
+          .executeTakeFirst();
+        if (res.numUpdatedRows === 0n) return false;
+        for (const step of steps) {
+          await tx
+            .updateTable('run_steps')
+            .set({ status: step.status, body: JSON.stringify(step) })
+            .where('id', '=', step.id)
+            .where('project_id', '=', projectId)
+            .execute();
+        }
+        return true;
+      };
+      return steps.length ? db.transaction().execute(write) : write(db);
     },
     async updateMetadata(projectId, threadId, id, metadata: Metadata) {
       const res = await db
