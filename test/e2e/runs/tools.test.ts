@@ -386,6 +386,36 @@ describeRuns('runs: function tools', {}, (ctx) => {
       assert.deepEqual(messages.map(textOf), ['Hello?', 'Once.']);
     });
 
+    it('30 runs resumed at once each send their own outputs upstream (the outputs are stored before the run can be picked up)', async () => {
+      const model = uniqueModel('resume-many');
+      t.upstream.scriptFn(model, (req) => {
+        const messages = req.body.messages ?? [];
+        const tool = messages.find((m) => m.role === 'tool') as { content: string } | undefined;
+        if (tool) return { text: `saw ${tool.content}` };
+        const user = messages.find((m) => m.role === 'user') as { content: string };
+        return { toolCalls: [{ name: 'get_weather', arguments: { city: user.content } }] };
+      });
+      const assistant = await t.client.assistants.create({ model, tools: [WEATHER_TOOL] });
+      const waiting = await Promise.all(
+        Array.from({ length: 30 }, async (_, i) => {
+          const thread = await t.client.threads.create({ messages: [{ role: 'user', content: `city${i}` }] });
+          return t.client.runs.createAndPoll(thread.id, { assistant_id: assistant.id });
+        }),
+      );
+      const done = await Promise.all(
+        waiting.map((run) =>
+          t.client.runs.submitToolOutputsAndPoll(run.thread_id, run.id, [
+            { tool_call_id: callsOf(run)[0].id, output: `weather-of-${JSON.parse(callsOf(run)[0].function.arguments).city}` },
+          ]),
+        ),
+      );
+      for (const [i, run] of done.entries()) {
+        assert.equal(run.status, 'completed');
+        const messages = await t.client.messages.all(run.thread_id);
+        assert.equal(textOf(messages.at(-1)!), `saw weather-of-city${i}`);
+      }
+    });
+
     it('refuses tool outputs for a run that never asked for any', async () => {
       const model = uniqueModel('no-action');
       t.upstream.script(model, { text: 'plain' });
