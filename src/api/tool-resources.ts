@@ -6,14 +6,21 @@ import type { Deps } from './deps.js';
 import { createVectorStoreService } from './vector-stores/service.js';
 
 /**
+ * Vector stores the thread helpers create (`vector_stores` on a thread, file_search attachments)
+ * expire 7 days after they were last active, as OpenAI's do; the assistant helper's do not.
+ */
+export const THREAD_HELPER_EXPIRES_AFTER = { anchor: 'last_active_at', days: 7 } as const;
+
+/**
  * Turns a validated `tool_resources` request value into the stored object: every code-interpreter
  * file and vector store must exist in the caller's project, and a `vector_stores` entry creates a
- * new vector store from its files on the spot.
+ * new vector store from its files on the spot (for a thread, with the 7-day expiry).
  */
 export async function resolveToolResources(
   input: ToolResourcesInput | null | undefined,
   deps: Deps,
   projectId: string,
+  owner: 'assistant' | 'thread',
   param = 'tool_resources',
 ): Promise<ToolResources | null> {
   if (input === null) return null;
@@ -42,7 +49,11 @@ export async function resolveToolResources(
       }
     }
     if (fs.vector_stores?.length) {
-      const created = await createVectorStoreService(deps).create(projectId, fs.vector_stores[0], `${param}.file_search.vector_stores[0]`);
+      const created = await createVectorStoreService(deps).create(
+        projectId,
+        { ...fs.vector_stores[0], ...(owner === 'thread' && { expires_after: THREAD_HELPER_EXPIRES_AFTER }) },
+        `${param}.file_search.vector_stores[0]`,
+      );
       ids.push(created.id);
     }
     out.file_search = { vector_store_ids: ids };

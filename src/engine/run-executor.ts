@@ -121,6 +121,7 @@ export class RunExecution {
         await this.transition({ ...this.run, started_at: this.now() }, ['in_progress']);
       }
       this.emitRun('thread.run.in_progress');
+      if (this.run.tools.some((t) => t.type === 'file_search')) await this.touchVectorStores();
       const resolved = this.deps.router.resolve(this.run.model);
       if ('error' in resolved) return await this.fail('server_error', resolved.error);
       for (;;) {
@@ -461,6 +462,20 @@ export class RunExecution {
         }, THREAD_STORE_POLL_MS);
         this.signal.addEventListener('abort', onAbort, { once: true });
       });
+    }
+  }
+
+  /**
+   * A vector store is active while it is part of a run: a run with file_search moves the
+   * last_active_at of the live stores it can search to now, and their expiry with it.
+   */
+  private async touchVectorStores(): Promise<void> {
+    const now = this.now();
+    for (const id of await this.vectorStoreIds()) {
+      const vs = await this.deps.store.vectorStores.get(this.projectId, id);
+      if (!vs || vs.last_active_at === now) continue;
+      const expires_at = vs.expires_after ? now + vs.expires_after.days * 86_400 : null;
+      await this.deps.store.vectorStores.update(this.projectId, { ...vs, last_active_at: now, expires_at });
     }
   }
 

@@ -31,7 +31,7 @@ export function assistantRoutes(app: FastifyInstance, deps: Deps): void {
       model: body.model,
       instructions: body.instructions ?? null,
       tools: body.tools ?? [],
-      tool_resources: await resolveToolResources(body.tool_resources, deps, request.projectId),
+      tool_resources: await resolveToolResources(body.tool_resources, deps, request.projectId, 'assistant'),
       metadata: body.metadata ?? {},
       temperature: body.temperature ?? 1,
       top_p: body.top_p ?? 1,
@@ -65,7 +65,7 @@ export function assistantRoutes(app: FastifyInstance, deps: Deps): void {
       ...(body.top_p !== undefined && { top_p: body.top_p ?? 1 }),
       ...(body.response_format !== undefined && { response_format: body.response_format ?? 'auto' }),
       ...(body.tool_resources !== undefined && {
-        tool_resources: await resolveToolResources(body.tool_resources, deps, request.projectId),
+        tool_resources: await resolveToolResources(body.tool_resources, deps, request.projectId, 'assistant'),
       }),
     };
     if (!(await store.assistants.update(request.projectId, next))) throw Errors.notFound('assistant', current.id);

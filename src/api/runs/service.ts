@@ -102,7 +102,7 @@ export function createRunService(deps: Deps) {
         id: ids.next('thread'),
         object: 'thread',
         created_at: unixSeconds(clock),
-        tool_resources: await resolveToolResources(toolResources, deps, projectId),
+        tool_resources: await resolveToolResources(toolResources, deps, projectId, 'thread'),
         metadata: t.metadata ?? {},
       };
       const messages: Message[] = [];

@@ -27,7 +27,7 @@ export function threadRoutes(app: FastifyInstance, deps: Deps): void {
       id: ids.next('thread'),
       object: 'thread',
       created_at: unixSeconds(clock),
-      tool_resources: await resolveToolResources(body.tool_resources, deps, request.projectId),
+      tool_resources: await resolveToolResources(body.tool_resources, deps, request.projectId, 'thread'),
       metadata: body.metadata ?? {},
     };
     const messages: Message[] = [];
@@ -47,7 +47,7 @@ export function threadRoutes(app: FastifyInstance, deps: Deps): void {
       ...current,
       ...(body.metadata !== undefined && { metadata: body.metadata ?? {} }),
       ...(body.tool_resources !== undefined && {
-        tool_resources: await resolveToolResources(body.tool_resources, deps, request.projectId),
+        tool_resources: await resolveToolResources(body.tool_resources, deps, request.projectId, 'thread'),
       }),
     };
     if (!(await store.threads.update(request.projectId, next))) throw Errors.notFound('thread', current.id);
