@@ -2,7 +2,8 @@
  * Durability: the server runs as a child process (`src/cli.ts serve`), is killed with SIGKILL in
  * the middle of a streaming run, and restarted on the same store. The interrupted run must end
  * `failed` (server_error) with its message incomplete and its step failed, the thread's earlier
- * messages must be intact, and the thread must accept a new run.
+ * messages must be intact, and the thread must accept a new run. A run still queued at the crash
+ * runs after the restart, and one waiting for tool outputs still takes them.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -17,7 +18,7 @@ import pg from 'pg';
 import { startScriptedUpstream, type ScriptedUpstream } from '../../fixtures/scripted-upstream.js';
 import { BACKENDS, PG_ADMIN_URL, type Backend } from '../../helpers/server.js';
 import { RUN_SDKS } from './sdk.js';
-import { API_KEY, TERMINAL, http, sleep, textOf, uniqueModel, waitForRun } from './support.js';
+import { API_KEY, TERMINAL, WEATHER_TOOL, http, sleep, textOf, uniqueModel, waitForRun } from './support.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const LEASE_MS = 1000;
@@ -125,13 +126,15 @@ for (const backend of BACKENDS) {
       await store.drop();
     });
 
-    it('a run interrupted by kill -9 ends failed after a restart; the thread keeps its messages and takes a new run', async () => {
+    it('after kill -9 and a restart: the interrupted run failed, history intact, the thread usable, queued and waiting runs carry on', async () => {
       const env = {
         ...store.env,
         UPSTREAM_BASE_URL: upstream.baseURL,
         UPSTREAM_API_KEY: 'sk-upstream',
         RUN_LEASE_MS: String(LEASE_MS),
         RUN_POLL_MS: '100',
+        // one run at a time, so a second run is still queued when the server dies
+        RUN_CONCURRENCY: '1',
       };
       const first = await startChild(env);
       children.push(first);
@@ -158,8 +161,23 @@ for (const backend of BACKENDS) {
       const before = await client.messages.all(thread.id);
       assert.deepEqual(before.map(textOf), ['Question one', 'More context', 'First answer.', 'Question two']);
 
+      // a run left waiting for tool outputs
+      const toolModel = uniqueModel('crash-tools');
+      upstream.script(toolModel, { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] }, { text: 'Outputs survived.' });
+      const toolAssistant = await client.assistants.create({ model: toolModel, tools: [WEATHER_TOOL] });
+      const toolThread = await client.threads.create({ messages: [{ role: 'user', content: 'Weather?' }] });
+      const waiting = await client.runs.createAndPoll(toolThread.id, { assistant_id: toolAssistant.id });
+      assert.equal(waiting.status, 'requires_action');
+
       const run = await client.runs.create(thread.id, { assistant_id: assistant.id });
       const hung = await upstream.waitForRequest(model, 1);
+
+      // a run that cannot start while the only slot is busy
+      const queuedModel = uniqueModel('crash-queued');
+      upstream.script(queuedModel, { text: 'Queued survived.' });
+      const queuedAssistant = await client.assistants.create({ model: queuedModel });
+      const queuedThread = await client.threads.create({ messages: [{ role: 'user', content: 'Still there?' }] });
+      const queued = await client.runs.create(queuedThread.id, { assistant_id: queuedAssistant.id });
       // wait until the engine has written the answer's message (it streams its first chunks)
       const deadline = Date.now() + 5000;
       let partial: (typeof before)[number] | undefined;
@@ -170,6 +188,8 @@ for (const backend of BACKENDS) {
       }
       assert.equal(partial.status, 'in_progress');
       assert.equal((await client.runs.retrieve(thread.id, run.id)).status, 'in_progress');
+      assert.equal((await client.runs.retrieve(queuedThread.id, queued.id)).status, 'queued');
+      assert.equal(upstream.requests(queuedModel).length, 0);
 
       first.process.kill('SIGKILL');
       await first.exited;
@@ -211,6 +231,16 @@ for (const backend of BACKENDS) {
       assert.equal(next.status, 'completed', JSON.stringify(next.last_error));
       const after = await client.messages.all(thread.id);
       assert.equal(textOf(after.at(-1)!), 'After the restart.');
+      // the queued run ran after the restart; the waiting one still takes its outputs
+      const ranLater = await client.runs.poll(queuedThread.id, queued.id);
+      assert.equal(ranLater.status, 'completed');
+      assert.equal(textOf((await client.messages.all(queuedThread.id)).at(-1)!), 'Queued survived.');
+      const resumed = await client.runs.submitToolOutputsAndPoll(toolThread.id, waiting.id, [
+        { tool_call_id: waiting.required_action!.submit_tool_outputs.tool_calls[0].id, output: 'snow' },
+      ]);
+      assert.equal(resumed.status, 'completed');
+      assert.equal(textOf((await client.messages.all(toolThread.id)).at(-1)!), 'Outputs survived.');
+
       const res = await http(second.baseURL, `/threads/${thread.id}/runs`);
       assert.deepEqual(
         res.json.data.map((r: { status: string }) => r.status),
