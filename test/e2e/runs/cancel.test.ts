@@ -105,6 +105,40 @@ describeRuns('runs: cancel', {}, (ctx) => {
       assert.equal(run.status, 'cancelled');
     });
 
+    it('cancel while tool call arguments stream: the tool step is cancelled, nothing is asked of the client', async () => {
+      const model = uniqueModel('cancel-tool-stream');
+      t.upstream.script(model, {
+        toolCalls: [{ name: 'get_weather', arguments: { city: 'Reykjavik', note: 'a long argument string to stream slowly' } }],
+        argumentChunks: 20,
+        delayMs: 100,
+      });
+      const { assistantId, threadId } = await setup(t.client, model, { tools: [WEATHER_TOOL] });
+      const stream = t.client.runs.stream(threadId, { assistant_id: assistantId });
+      const firstArgs = new Promise<void>((resolve) =>
+        stream.on('toolCallDelta', (d) => {
+          if (d.type === 'function' && d.function?.arguments) resolve();
+        }),
+      );
+      const eventsP = record(stream);
+      await firstArgs;
+      const runId = stream.currentRun()!.id;
+      await t.client.runs.cancel(threadId, runId);
+      const events = await eventsP;
+      assertStreamInvariants(events);
+      assert.deepEqual(eventShape(events).slice(-4), [
+        'thread.run.step.delta*',
+        'thread.run.cancelling',
+        'thread.run.step.cancelled',
+        'thread.run.cancelled',
+      ]);
+      const run = await stream.finalRun();
+      assert.equal(run.status, 'cancelled');
+      assert.equal(run.required_action, null);
+      const steps = await t.client.steps.list(threadId, runId);
+      assert.deepEqual(steps.data.map((s) => [s.type, s.status]), [['tool_calls', 'cancelled']]);
+      await t.upstream.waitFor(() => t.upstream.requests(model)[0].aborted, 1000);
+    });
+
     it('cancel while the engine waits to retry a rate-limited upstream', async () => {
       const model = uniqueModel('cancel-backoff');
       t.upstream.script(model, { error: { status: 429, headers: { 'retry-after': '30' } } });
