@@ -348,6 +348,30 @@ describeVs('vector stores: file_search in runs', { upstream: true }, (ctx) => {
       assert.deepEqual(textPart((await t.client.runApi.messages.all(thread2.id)).at(-1)!).annotations, [], 'nothing to cite');
     });
 
+    it('tool_choice {type: file_search} makes the model call it; the run-level tools override decides what is offered', async () => {
+      const model = unique('fs-choice');
+      const { vsId } = await storeWith(t.client, { 'lighthouse.md': LIGHTHOUSE });
+      t.upstream.script(model, { toolCalls: [{ name: 'file_search', arguments: { query: 'lamp' } }] }, { text: 'ok' }, { text: 'no tools' });
+      const assistant = await t.client.base.assistants.create({
+        model,
+        tools: [{ type: 'file_search' }, WEATHER_TOOL],
+        tool_resources: { file_search: { vector_store_ids: [vsId] } },
+      });
+      const thread = await t.client.base.threads.create({ messages: [{ role: 'user', content: 'lamp?' }] });
+      const run = await t.client.runApi.runs.createAndPoll(thread.id, { assistant_id: assistant.id, tool_choice: { type: 'file_search' } });
+      assert.equal(run.status, 'completed', JSON.stringify(run.last_error));
+      assert.deepEqual(run.tool_choice, { type: 'file_search' });
+      const first = t.upstream.requests(model)[0].body;
+      assert.deepEqual(first.tool_choice, { type: 'function', function: { name: 'file_search' } });
+      assert.deepEqual((first.tools ?? []).map((x) => x.function.name).sort(), ['file_search', 'get_weather']);
+
+      // a run whose tools leave file_search out does not offer it
+      const plain = await t.client.runApi.runs.createAndPoll(thread.id, { assistant_id: assistant.id, tools: [WEATHER_TOOL] });
+      assert.equal(plain.status, 'completed');
+      const third = t.upstream.requests(model)[2].body;
+      assert.deepEqual((third.tools ?? []).map((x) => x.function.name), ['get_weather']);
+    });
+
     it('an unknown include[] value is a 400', async () => {
       const assistant = await t.client.base.assistants.create({ model: unique('fs-bad-include') });
       const thread = await t.client.base.threads.create();

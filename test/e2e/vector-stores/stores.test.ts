@@ -114,6 +114,16 @@ describeVs('vector stores: CRUD', {}, (ctx) => {
           param: 'expires_after.days',
         });
       }
+      await expectApiError(t.client, t.client.vectorStores.create({ expires_after: { anchor: 'created_at' as never, days: 1 } }), {
+        status: 400,
+        param: 'expires_after.anchor',
+      });
+      await expectApiError(
+        t.client,
+        t.client.vectorStores.create({ metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }),
+        { status: 400, param: 'metadata' },
+      );
+      await expectApiError(t.client, t.client.vectorStores.create({ name: 'n'.repeat(257) }), { status: 400, param: 'name' });
       // nothing was created by the refused requests
       assert.equal((await collect(t.client.vectorStores.iterate({ limit: 100 }))).length, countBefore);
     });
