@@ -173,6 +173,32 @@ describeVs('vector stores: tool_resources and attachments', { upstream: true }, 
       assert.deepEqual(part.text.annotations.map((a: Any) => a.file_citation.file_id), [f.id]);
     });
 
+    it('createAndRunPoll with thread messages carrying attachments, or with the thread helper, searches the new thread store', async () => {
+      for (const how of ['attachments', 'helper'] as const) {
+        const model = unique(`car-${how}`);
+        const f = await uploadText(t.client, `${how}.md`, `The ${how} memo says the ferry leaves at seven.`);
+        t.upstream.script(model, { toolCalls: [{ name: 'file_search', arguments: { query: 'ferry leaves' } }] }, { text: `At seven 【0:0†${how}.md】.` });
+        const assistant = await t.client.base.assistants.create({ model, tools: [{ type: 'file_search' }] });
+        const run = await t.client.runApi.runs.createAndRunPoll({
+          assistant_id: assistant.id,
+          thread:
+            how === 'attachments'
+              ? { messages: [{ role: 'user', content: 'When?', attachments: [{ file_id: f.id, tools: [{ type: 'file_search' }] }] }] }
+              : { messages: [{ role: 'user', content: 'When?' }], tool_resources: { file_search: { vector_stores: [{ file_ids: [f.id] }] } } },
+        });
+        assert.equal(run.status, 'completed', JSON.stringify(run.last_error));
+        const thread = await t.client.base.threads.retrieve(run.thread_id);
+        const ids = storeIdsOf(thread);
+        assert.equal(ids.length, 1, `${how}: the thread has its store`);
+        assert.deepEqual((await t.client.files.list(ids[0])).data.map((x) => x.id), [f.id]);
+        const steps = await t.client.runApi.steps.list(run.thread_id, run.id, { order: 'asc' });
+        const call = (steps.data[0].step_details as Any).tool_calls[0];
+        assert.equal(call.file_search.results[0]?.file_id, f.id, `${how}: the search found the file`);
+        const reply = (await t.client.runApi.messages.all(run.thread_id)).at(-1)!;
+        assert.deepEqual((reply.content[0] as Any).text.annotations.map((a: Any) => a.file_citation.file_id), [f.id]);
+      }
+    });
+
     it('a run started right after a file is attached waits for it to be searchable (thread store still in progress)', async () => {
       const model = unique('attach-wait');
       // a document that takes a while to ingest, attached while the run is created
