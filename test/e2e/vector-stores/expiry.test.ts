@@ -108,6 +108,23 @@ describeVs('vector stores: expiry', { clock: () => new ManualClock(), upstream: 
     });
 
     it(
+      "a store's files list by when they were added (created_at), not by when the Files were uploaded",
+      { todo: 'the store lists its files by file id (upload order); ordering by the vector-store file created_at needs a (created_at, file_id) cursor' },
+      async () => {
+        const clock = manual(t);
+        const older = await uploadText(t.client, 'older.md', 'uploaded first');
+        const newer = await uploadText(t.client, 'newer.md', 'uploaded second');
+        const vs = await t.client.vectorStores.create({});
+        const addedFirst = await t.client.files.create(vs.id, { file_id: newer.id });
+        clock.advance(10_000);
+        const addedLater = await t.client.files.create(vs.id, { file_id: older.id });
+        assert.ok(addedLater.created_at > addedFirst.created_at);
+        const desc = await t.client.files.list(vs.id);
+        assert.deepEqual(desc.data.map((f) => f.id), [older.id, newer.id], 'newest created_at first');
+      },
+    );
+
+    it(
       'a run on a thread whose vector store expired fails',
       { todo: 'OpenAI documents that runs on a thread with an expired vector store fail, but not the run last_error code or message; the server skips expired stores in file_search instead' },
       async () => {
