@@ -187,11 +187,11 @@ describeVs('vector stores: file batches', {}, (ctx) => {
     it('cancel while files are mid-ingestion: the started ones finish, the rest are cancelled; the batch ends cancelled', async () => {
       const vs = await t.client.vectorStores.create({});
       const ids: string[] = [];
-      for (let i = 0; i < 8; i++) ids.push((await uploadText(t.client, `report-${i}.pdf`, docBytes('ntsb-report-20080102X00005.pdf'))).id);
+      for (let i = 0; i < 12; i++) ids.push((await uploadText(t.client, `report-${i}.pdf`, docBytes('ntsb-report-20080102X00005.pdf'))).id);
       const created = await t.client.fileBatches.create(vs.id, { file_ids: ids });
       assertBatchShape(created, vs.id);
       assert.equal(created.status, 'in_progress');
-      assert.equal(created.file_counts.total, 8);
+      assert.equal(created.file_counts.total, 12);
       const cancelled = await t.client.fileBatches.cancel(vs.id, created.id);
       assertBatchShape(cancelled, vs.id);
       assert.equal(cancelled.id, created.id);
@@ -201,9 +201,9 @@ describeVs('vector stores: file batches', {}, (ctx) => {
       const done = await t.client.fileBatches.poll(vs.id, created.id);
       assert.equal(done.status, 'cancelled');
       const c = done.file_counts;
-      assert.equal(c.total, 8);
+      assert.equal(c.total, 12);
       assert.equal(c.in_progress, 0);
-      assert.equal(c.completed + c.cancelled, 8, JSON.stringify(c));
+      assert.equal(c.completed + c.cancelled, 12, JSON.stringify(c));
       assert.equal(c.cancelled, cancelled.file_counts.cancelled, 'files cancelled at once stay cancelled');
 
       const files = await t.client.fileBatches.listFiles(vs.id, created.id, { limit: 100 });
@@ -217,7 +217,7 @@ describeVs('vector stores: file batches', {}, (ctx) => {
       const hits = await t.client.vectorStores.search(vs.id, { query: 'National Transportation Safety Board', max_num_results: 50 });
       assert.deepEqual([...new Set(hits.data.map((h) => h.file_id))].sort(), byStatus('completed'));
       const store = await waitForStore(t.client, vs.id, (v) => v.file_counts.in_progress === 0);
-      assert.deepEqual(store.file_counts, { in_progress: 0, completed: c.completed, failed: 0, cancelled: c.cancelled, total: 8 });
+      assert.deepEqual(store.file_counts, { in_progress: 0, completed: c.completed, failed: 0, cancelled: c.cancelled, total: 12 });
 
       // a finished batch cannot be cancelled again
       await expectApiError(t.client, t.client.fileBatches.cancel(vs.id, created.id), { status: 400 });
