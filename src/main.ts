@@ -16,6 +16,7 @@ import { createModelRouter } from './model/router.js';
 import { createOpenAICompatibleEmbedder } from './model/ai-sdk/ai-sdk-embedder.js';
 import { IngestWorker } from './jobs/ingest-worker.js';
 import { createSqlSearchIndex } from './search/sql/sql-search-index.js';
+import { BwrapSandbox } from './sandbox/bwrap/bwrap-sandbox.js';
 import { openPostgresStore } from './store/postgres/connect.js';
 import { openSqliteStore } from './store/sqlite/connect.js';
 import type { SqlStore } from './store/sql/sql-store.js';
@@ -67,6 +68,13 @@ export async function startServer(
   });
   const index = createSqlSearchIndex(store.kysely, store.dialect);
   const embedder = config.embeddings ? createOpenAICompatibleEmbedder(config.embeddings) : null;
+  const sandbox = config.sandbox ? new BwrapSandbox({ root: join(config.dataDir, 'sandbox'), ...config.sandbox }) : null;
+  const toolHealth = async () => ({
+    file_search: { available: true, mode: embedder ? `hybrid (${embedder.name})` : 'keyword' },
+    code_interpreter: sandbox
+      ? await sandbox.available().then((a) => (a.ok ? { available: true, limits: a.limits } : { available: false, reason: a.reason }))
+      : { available: false, reason: 'turned off (CODE_INTERPRETER=off)' },
+  });
   // The workers are created before the app so the app can signal them; they start once listening.
   let worker: RunWorker | undefined;
   let ingest: IngestWorker | undefined;
@@ -80,6 +88,7 @@ export async function startServer(
     runControl: { notify: () => worker?.notify(), abort: (id) => worker?.abort(id) ?? false },
     index,
     embedder,
+    toolHealth,
     ingestControl: { notify: () => ingest?.notify() },
     limits: config.limits,
     logLevel: config.logLevel,
@@ -97,6 +106,7 @@ export async function startServer(
       retry: { maxRetries: config.runs.upstreamMaxRetries, baseMs: config.runs.upstreamRetryBaseMs },
       index,
       embedder,
+      sandbox,
     },
     {
       concurrency: config.runs.concurrency,
@@ -135,6 +145,14 @@ export async function startServer(
   );
   if (config.runs.concurrency > 0) worker.start();
   else logger.info('RUN_CONCURRENCY=0: this process serves the API only; runs execute in other processes.');
+  // Probing the sandbox starts Python once (about a second); the server does not wait for it.
+  void sandbox?.available().then((a) =>
+    a.ok
+      ? logger.info(
+          `code_interpreter: available (memory ${a.limits.memoryBytes >> 20} MB by ${a.limits.memoryEnforcedBy}, ${a.limits.execTimeoutMs} ms per cell)`,
+        )
+      : logger.warn(`code_interpreter: NOT available (${a.reason}); runs that use it will fail until it is installed`),
+  );
   const sweeper = startSweeper({ store, blobs, clock, logger }, bus instanceof PgEventBus ? [() => bus.prune()] : []);
 
   return {
@@ -149,6 +167,7 @@ export async function startServer(
       await app.close();
       await worker?.stop();
       await ingest?.stop();
+      await sandbox?.close();
       await bus.close?.();
       await store.close();
     },

@@ -77,10 +77,11 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     return sendError(reply, Errors.invalidUrl(request.method, path));
   });
 
-  app.get('/health', async () => ({ status: 'ok', store: deps.store.dialect }));
+  const health = async () => ({ status: 'ok', store: deps.store.dialect, tools: await deps.toolHealth() });
+  app.get('/health', health);
   await app.register(
     async (v1) => {
-      v1.get('/health', async () => ({ status: 'ok', store: deps.store.dialect }));
+      v1.get('/health', health);
       assistantRoutes(v1, deps);
       threadRoutes(v1, deps);
       messageRoutes(v1, deps);

@@ -35,6 +35,8 @@ export interface Deps {
   index: SearchIndex;
   /** Semantic search when configured; keyword-only otherwise. */
   embedder: Embedder | null;
+  /** What `GET /v1/health` reports about the tools (code_interpreter availability and limits). */
+  toolHealth(): Promise<Record<string, unknown>>;
   /** Wakes the ingestion workers when files were added. */
   ingestControl: { notify(): void };
   limits: Limits;

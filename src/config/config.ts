@@ -29,6 +29,13 @@ export interface Config {
     /** Files one process ingests at once. */
     concurrency: number;
   };
+  /** The code_interpreter sandbox; null when turned off (`CODE_INTERPRETER=off`). */
+  sandbox: {
+    memoryBytes: number;
+    execTimeoutMs: number;
+    maxSessions: number;
+    idleTimeoutMs: number;
+  } | null;
   runs: {
     /** Runs one process executes at once; 0 serves the API only (another process runs them). */
     concurrency: number;
@@ -94,6 +101,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : null,
     ingest: { concurrency: int(env, 'INGEST_CONCURRENCY', 2, 0, 64) },
+    sandbox:
+      env.CODE_INTERPRETER === 'off'
+        ? null
+        : {
+            memoryBytes: int(env, 'SANDBOX_MEMORY_MB', 1024, 64, 1024 * 1024) * MB,
+            execTimeoutMs: int(env, 'SANDBOX_EXEC_TIMEOUT_MS', 60_000, 1000, 3_600_000),
+            maxSessions: int(env, 'SANDBOX_MAX_SESSIONS', 8, 1, 1000),
+            idleTimeoutMs: int(env, 'SANDBOX_IDLE_TIMEOUT_MS', 600_000, 1000, 86_400_000),
+          },
     runs: {
       concurrency: int(env, 'RUN_CONCURRENCY', 256, 0, 100_000),
       upstreamIdleTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 120_000, 10, 3_600_000),

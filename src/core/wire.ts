@@ -234,7 +234,16 @@ export interface FunctionToolCall {
   function: { name: string; arguments: string; output: string | null };
 }
 
-export type StepToolCall = FunctionToolCall | FileSearchToolCall;
+export interface CodeInterpreterToolCall {
+  id: string;
+  type: 'code_interpreter';
+  code_interpreter: {
+    input: string;
+    outputs: Array<{ type: 'logs'; logs: string } | { type: 'image'; image: { file_id: string } }>;
+  };
+}
+
+export type StepToolCall = FunctionToolCall | FileSearchToolCall | CodeInterpreterToolCall;
 
 export type StepDetails =
   | { type: 'message_creation'; message_creation: { message_id: string } }
@@ -245,7 +254,16 @@ export interface RunStep {
    * What the model saw of server-side tool calls (arguments and output per call id). Stored, never
    * sent: `toWireStep` drops it.
    */
-  model_io?: Record<string, { name: string; arguments: string; output: string; sources?: Array<{ marker: string; fileId: string }> }>;
+  model_io?: Record<
+    string,
+    {
+      name: string;
+      arguments: string;
+      output: string;
+      sources?: Array<{ marker: string; fileId: string }>;
+      files?: Array<{ path: string; fileId: string }>;
+    }
+  >;
   id: string;
   object: 'thread.run.step';
   created_at: number;

@@ -4,6 +4,7 @@ import type { IdGenerator } from '../core/ids.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Embedder } from '../model/embedder.js';
 import type { ModelRouter } from '../model/router.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
 import type { SearchIndex } from '../search/search-index.js';
 import type { Store } from '../store/store.js';
 
@@ -25,4 +26,6 @@ export interface EngineDeps {
   /** file_search reads vector stores through these. */
   index: SearchIndex;
   embedder: Embedder | null;
+  /** code_interpreter runs here; null when the server has no sandbox. */
+  sandbox: Sandbox | null;
 }

@@ -5,6 +5,7 @@ import {
   toWireStep,
   type FileSearchToolCall,
   type FunctionToolCall,
+  type MessageContent,
   type Message,
   type Run,
   type RunStatus,
@@ -13,15 +14,11 @@ import {
   type StepToolCall,
   type TextAnnotation,
 } from '../core/wire.js';
-import {
-  citationAnnotations,
-  DEFAULT_MAX_RESULTS,
-  FILE_SEARCH_TOOL,
-  fileSearchModelTool,
-  parseQuery,
-  runFileSearch,
-  type Source,
-} from '../tools/file-search-tool.js';
+import { citationAnnotations, FILE_SEARCH_TOOL, fileSearchModelTool } from '../tools/file-search-tool.js';
+import { CODE_INTERPRETER_TOOL, codeInterpreterModelTool, filePathAnnotations } from '../tools/code-interpreter-tool.js';
+import { CodeInterpreterCalls, SandboxUnavailable } from './code-interpreter-calls.js';
+import { FileSearchCalls } from './file-search-calls.js';
+import type { PendingCall, ToolRunContext } from './server-tools.js';
 import { ModelError, type ModelRequest, type ModelStreamPart, type ModelTool, type ModelToolChoice } from '../model/language-model.js';
 import type { ResolvedModel } from '../model/router.js';
 import type { EngineDeps } from './deps.js';
@@ -43,14 +40,13 @@ class RunMoved extends Error {}
 
 const REQUIRES_ACTION_TTL_SECONDS = 600;
 const DEFAULT_OUTPUT_RESERVE = 4096;
-/** How long file_search waits for the thread's vector store to finish ingesting, and how often it looks. */
-const THREAD_STORE_WAIT_MS = 60_000;
-const THREAD_STORE_POLL_MS = 100;
 
 interface OpenMessage {
   step: RunStep;
   message: Message;
   text: string;
+  /** Images the run's code made before this message, shown above its text. */
+  images: string[];
   /** The inserts of the message and its step. */
   persisted: Promise<void>;
 }
@@ -60,7 +56,7 @@ interface OpenToolStep {
   calls: StepToolCall[];
   /** upstream call id → index in `calls` */
   byUpstreamId: Map<string, number>;
-  /** Arguments of server-side calls (file_search), which are not streamed to clients. */
+  /** Arguments of server-side calls (file_search, code_interpreter), by index in `calls`. */
   serverArgs: Map<number, string>;
   modelIo: NonNullable<RunStep['model_io']>;
 }
@@ -74,9 +70,8 @@ export class RunExecution {
   private openMessage: OpenMessage | undefined;
   private openTools: OpenToolStep | undefined;
 
-  /** Citation sources of this run's file searches so far (restored from its steps). */
-  private sources: Source[] = [];
-  private searches = 0;
+  private readonly fileSearch: FileSearchCalls;
+  private readonly code: CodeInterpreterCalls;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -87,6 +82,21 @@ export class RunExecution {
     private readonly includeContent = false,
   ) {
     this.run = run;
+    const self = this;
+    const ctx: ToolRunContext = {
+      deps,
+      projectId,
+      get run() {
+        return self.run;
+      },
+      signal,
+      includeContent,
+      now: () => this.now(),
+      emitToolDelta: (call) => this.emitToolDelta(call),
+      emit: (event) => this.emit(event),
+    };
+    this.fileSearch = new FileSearchCalls(ctx);
+    this.code = new CodeInterpreterCalls(ctx);
   }
 
   private now(): number {
@@ -121,7 +131,12 @@ export class RunExecution {
         await this.transition({ ...this.run, started_at: this.now() }, ['in_progress']);
       }
       this.emitRun('thread.run.in_progress');
-      if (this.run.tools.some((t) => t.type === 'file_search')) await this.touchVectorStores();
+      if (this.run.tools.some((t) => t.type === 'file_search')) await this.fileSearch.touchVectorStores();
+      const earlier = await this.deps.store.steps.forRun(this.projectId, this.run.id);
+      for (const st of earlier) {
+        this.fileSearch.restore(st.model_io ?? {});
+        this.code.restore(st.model_io ?? {});
+      }
       const resolved = this.deps.router.resolve(this.run.model);
       if ('error' in resolved) return await this.fail('server_error', resolved.error);
       for (;;) {
@@ -150,6 +165,7 @@ export class RunExecution {
       }
       return; // someone else finished it
     }
+    if (err instanceof SandboxUnavailable) return this.fail('server_error', err.message);
     if (err instanceof ModelError) {
       const code = err.kind === 'rate_limit' ? 'rate_limit_exceeded' : err.kind === 'client' ? 'invalid_prompt' : 'server_error';
       return this.fail(code, upstreamMessage(err));
@@ -166,15 +182,6 @@ export class RunExecution {
       store.messages.all(this.projectId, run.thread_id),
       store.steps.forRun(this.projectId, run.id),
     ]);
-    this.sources = [];
-    this.searches = 0;
-    for (const st of steps) {
-      for (const io of Object.values(st.model_io ?? {})) {
-        if (io.name !== FILE_SEARCH_TOOL) continue;
-        this.searches++;
-        this.sources.push(...(io.sources ?? []));
-      }
-    }
     const used = run.usage ?? usageOf(0, 0);
     const completionLeft = run.max_completion_tokens === null ? null : run.max_completion_tokens - used.completion_tokens;
     if (completionLeft !== null && completionLeft <= 0) return this.finishIncomplete('max_completion_tokens');
@@ -224,7 +231,7 @@ export class RunExecution {
 
     if (this.openTools && this.openTools.calls.length) {
       if (this.openMessage) await this.closeMessage('completed', usage);
-      await this.runServerTools();
+      await this.runServerTools(this.openTools);
       if (this.openTools.calls.some((c) => c.type === 'function')) return this.requireAction(usage);
       const tools = this.openTools;
       this.openTools = undefined;
@@ -283,7 +290,11 @@ export class RunExecution {
             object: 'thread.message.delta',
             delta: {
               content: [
-                { index: 0, type: 'text', text: first ? { value: part.text, annotations: [] } : { value: part.text } },
+                {
+                  index: open.images.length,
+                  type: 'text',
+                  text: first ? { value: part.text, annotations: [] } : { value: part.text },
+                },
               ],
             },
           },
@@ -296,6 +307,11 @@ export class RunExecution {
         const tools = this.openTools!;
         const index = tools.calls.length;
         tools.byUpstreamId.set(part.id, index);
+        if (part.name === CODE_INTERPRETER_TOOL && this.run.tools.some((t) => t.type === 'code_interpreter')) {
+          tools.calls.push(this.code.start(index, this.deps.ids.next('call')));
+          tools.serverArgs.set(index, '');
+          return;
+        }
         if (part.name === FILE_SEARCH_TOOL && this.run.tools.some((t) => t.type === 'file_search')) {
           const call: FileSearchToolCall = { id: this.deps.ids.next('call'), type: 'file_search', file_search: {} };
           tools.calls.push(call);
@@ -319,6 +335,7 @@ export class RunExecution {
         const call = tools.calls[index];
         if (call.type !== 'function') {
           tools.serverArgs.set(index, (tools.serverArgs.get(index) ?? '') + part.argumentsDelta);
+          if (call.type === 'code_interpreter') this.code.argumentDelta(index, call, part.argumentsDelta);
           return;
         }
         call.function.arguments += part.argumentsDelta;
@@ -349,11 +366,23 @@ export class RunExecution {
     // closing the message waits for them (`persisted`).
     const persisted = store.steps.insert(this.projectId, step).then(() => store.messages.insert(this.projectId, message));
     persisted.catch(() => undefined);
-    this.openMessage = { step, message, text: '', persisted };
+    const images = this.code.pendingImages;
+    this.code.pendingImages = [];
+    this.openMessage = { step, message, text: '', images, persisted };
     this.emitStep('thread.run.step.created', step);
     this.emitStep('thread.run.step.in_progress', step);
     this.emitMessage('thread.message.created', message);
     this.emitMessage('thread.message.in_progress', message);
+    if (images.length) {
+      this.emit({
+        event: 'thread.message.delta',
+        data: {
+          id: message.id,
+          object: 'thread.message.delta',
+          delta: { content: images.map((file_id, index) => ({ index, type: 'image_file', image_file: { file_id } })) },
+        },
+      });
+    }
   }
 
   /** Ends the open message: `completed`, or incomplete for a reason; then completes its step. */
@@ -366,7 +395,7 @@ export class RunExecution {
     await open.persisted;
     const now = this.now();
     const annotations = this.annotate(open);
-    const withText: Message = { ...open.message, content: [{ type: 'text', text: { value: open.text, annotations } }] };
+    const withText: Message = { ...open.message, content: this.contentOf(open, annotations) };
     const message = how === 'completed' ? completeMessage(withText, now) : incompleteMessage(withText, how, now);
     await this.deps.store.messages.update(this.projectId, message);
     this.emitMessage(how === 'completed' ? 'thread.message.completed' : 'thread.message.incomplete', message);
@@ -376,10 +405,22 @@ export class RunExecution {
     this.emitStep('thread.run.step.completed', step);
   }
 
-  /** Citations the model copied into the open message, streamed as one annotations delta. */
+  private contentOf(open: OpenMessage, annotations: TextAnnotation[]): MessageContent[] {
+    return [
+      ...open.images.map((file_id): MessageContent => ({ type: 'image_file', image_file: { file_id } })),
+      { type: 'text', text: { value: open.text, annotations } },
+    ];
+  }
+
+  /**
+   * Citation markers and `sandbox:/mnt/data/…` links in the open message become annotations,
+   * streamed as one annotations delta, in text order.
+   */
   private annotate(open: OpenMessage): TextAnnotation[] {
-    if (!this.sources.length) return [];
-    const annotations = citationAnnotations(open.text, this.sources);
+    const annotations = [
+      ...citationAnnotations(open.text, this.fileSearch.sources),
+      ...filePathAnnotations(open.text, this.code.links),
+    ].sort((a, b) => a.start_index - b.start_index);
     if (annotations.length) {
       this.emit({
         event: 'thread.message.delta',
@@ -389,7 +430,7 @@ export class RunExecution {
           delta: {
             content: [
               {
-                index: 0,
+                index: open.images.length,
                 type: 'text',
                 text: { annotations: annotations.map((a, i) => ({ index: i, ...a })) },
               },
@@ -401,101 +442,12 @@ export class RunExecution {
     return annotations;
   }
 
-  /** Executes the turn's file_search calls on the run's vector stores and records their results. */
-  private async runServerTools(): Promise<void> {
-    const tools = this.openTools!;
-    if (!tools.serverArgs.size) return;
-    await this.waitForThreadStores();
-    const storeIds = await this.vectorStoreIds();
-    const tool = this.run.tools.find((t) => t.type === 'file_search');
-    const options = tool?.type === 'file_search' ? tool.file_search : undefined;
-    const maxResults = options?.max_num_results ?? DEFAULT_MAX_RESULTS;
-    const scoreThreshold = options?.ranking_options?.score_threshold ?? 0;
-    const names = new Map<string, string>();
-    for (const [index, args] of tools.serverArgs) {
-      const call = tools.calls[index] as FileSearchToolCall;
-      const outcome = await runFileSearch(
-        this.deps,
-        {
-          vectorStoreIds: storeIds,
-          query: parseQuery(args),
-          maxResults,
-          scoreThreshold,
-          callNo: this.searches++,
-          fileName: async (id) => {
-            if (!names.has(id)) names.set(id, (await this.deps.store.files.get(this.projectId, id, this.now()))?.filename ?? id);
-            return names.get(id)!;
-          },
-        },
-        this.signal,
-      );
-      call.file_search = { ranking_options: outcome.rankingOptions, results: outcome.results };
-      tools.modelIo[call.id] = { name: FILE_SEARCH_TOOL, arguments: args, output: outcome.output, sources: outcome.sources };
-      this.sources.push(...outcome.sources);
-      const results = this.includeContent ? outcome.results : outcome.results.map(({ content: _c, ...r }) => r);
-      this.emitToolDelta({ index, type: 'file_search', file_search: { ranking_options: outcome.rankingOptions, results } });
-    }
-  }
-
-  /**
-   * OpenAI's fallback for files attached just before a run: file_search waits (at most 60 s, in
-   * real time) while files of the thread's vector store are still being ingested. The assistant's
-   * stores are not waited for.
-   */
-  private async waitForThreadStores(): Promise<void> {
-    const thread = await this.deps.store.threads.get(this.projectId, this.run.thread_id);
-    const ids = thread?.tool_resources?.file_search?.vector_store_ids ?? [];
-    if (!ids.length) return;
-    const deadline = Date.now() + THREAD_STORE_WAIT_MS;
-    while (Date.now() < deadline) {
-      const stats = await this.deps.store.vectorStores.stats(ids);
-      if (![...stats.values()].some((s) => s.file_counts.in_progress > 0)) return;
-      await new Promise<void>((resolve, reject) => {
-        if (this.signal.aborted) return reject(new ModelError('aborted', 'aborted'));
-        const onAbort = () => {
-          clearTimeout(t);
-          reject(new ModelError('aborted', 'aborted'));
-        };
-        const t = setTimeout(() => {
-          this.signal.removeEventListener('abort', onAbort);
-          resolve();
-        }, THREAD_STORE_POLL_MS);
-        this.signal.addEventListener('abort', onAbort, { once: true });
-      });
-    }
-  }
-
-  /**
-   * A vector store is active while it is part of a run: a run with file_search moves the
-   * last_active_at of the live stores it can search to now, and their expiry with it.
-   */
-  private async touchVectorStores(): Promise<void> {
-    const now = this.now();
-    for (const id of await this.vectorStoreIds()) {
-      const vs = await this.deps.store.vectorStores.get(this.projectId, id);
-      if (!vs || vs.last_active_at === now) continue;
-      const expires_at = vs.expires_after ? now + vs.expires_after.days * 86_400 : null;
-      await this.deps.store.vectorStores.update(this.projectId, { ...vs, last_active_at: now, expires_at });
-    }
-  }
-
-  /** The vector stores file_search reads: the assistant's and the thread's. */
-  private async vectorStoreIds(): Promise<string[]> {
-    const [assistant, thread] = await Promise.all([
-      this.deps.store.assistants.get(this.projectId, this.run.assistant_id),
-      this.deps.store.threads.get(this.projectId, this.run.thread_id),
-    ]);
-    const ids = [
-      ...(assistant?.tool_resources?.file_search?.vector_store_ids ?? []),
-      ...(thread?.tool_resources?.file_search?.vector_store_ids ?? []),
-    ];
-    const now = this.now();
-    const live: string[] = [];
-    for (const id of new Set(ids)) {
-      const vs = await this.deps.store.vectorStores.get(this.projectId, id);
-      if (vs && (vs.expires_at === null || vs.expires_at > now)) live.push(id);
-    }
-    return live;
+  /** Executes the turn's server-side calls (file_search, code_interpreter) in the order made. */
+  private async runServerTools(tools: OpenToolStep): Promise<void> {
+    const pending = (type: string): PendingCall[] =>
+      [...tools.serverArgs].filter(([i]) => tools.calls[i].type === type).map(([index, args]) => ({ index, call: tools.calls[index], args }));
+    await this.fileSearch.run(pending('file_search'), tools.modelIo);
+    await this.code.run(pending('code_interpreter'), tools.modelIo);
   }
 
   private async openToolStep(): Promise<void> {
@@ -557,7 +509,7 @@ export class RunExecution {
       await open.persisted;
       const reason = how === 'cancelled' ? 'run_cancelled' : how === 'failed' ? 'run_failed' : 'max_tokens';
       const message = incompleteMessage(
-        { ...open.message, content: open.text ? [{ type: 'text', text: { value: open.text, annotations: [] } }] : [] },
+        { ...open.message, content: open.text || open.images.length ? this.contentOf(open, []) : [] },
         reason,
         now,
       );
@@ -617,6 +569,7 @@ function modelTools(run: Run): Pick<ModelRequest, 'tools' | 'toolChoice' | 'para
   const tools: ModelTool[] = [];
   for (const t of run.tools) {
     if (t.type === 'file_search') tools.push(fileSearchModelTool());
+    if (t.type === 'code_interpreter') tools.push(codeInterpreterModelTool());
     if (t.type !== 'function') continue;
     tools.push({
       name: t.function.name,
@@ -632,6 +585,8 @@ function modelTools(run: Run): Pick<ModelRequest, 'tools' | 'toolChoice' | 'para
   else if (typeof tc === 'object' && tc.type === 'function') toolChoice = { name: tc.function.name };
   else if (typeof tc === 'object' && tc.type === 'file_search' && tools.some((t) => t.name === FILE_SEARCH_TOOL)) {
     toolChoice = { name: FILE_SEARCH_TOOL };
+  } else if (typeof tc === 'object' && tc.type === 'code_interpreter' && tools.some((t) => t.name === CODE_INTERPRETER_TOOL)) {
+    toolChoice = { name: CODE_INTERPRETER_TOOL };
   }
   return { tools, toolChoice, parallelToolCalls: run.parallel_tool_calls };
 }
