@@ -14,10 +14,11 @@
  *    first half of one SciFact/SQuAD passage joined to the second half of another.
  * 3. Indexing throughput: MB of chunk text per second, for both the per-file SciFact adds and the
  *    bulk synthetic adds (1,000 chunks per call).
+ * 4. Vector latency: brute-force cosine over 10k chunks with 384-d (pseudo-random) embeddings.
  * Results go to bench/RESULTS.md between the retrieval markers (when all stores ran).
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
@@ -43,8 +44,12 @@ const storeArg = args.get('store') ?? 'all';
 const BACKENDS: SearchDialect[] = storeArg === 'all' ? ['sqlite', 'postgres'] : [storeArg as SearchDialect];
 const SIZES = (args.get('sizes') ?? '10000,100000').split(',').map(Number);
 const PG_ADMIN_URL = process.env.OA_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const LOAD = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' / ');
 const CANDIDATES = 100; // what file search asks the index for
-const CHUNK_LIMIT = 1000; // chunks fetched per SciFact query, so that 100 distinct documents remain
+const CHUNK_LIMIT = 1000;
+const VECTORS = 10_000; // chunks fetched per SciFact query, so that 100 distinct documents remain
 
 interface Doc {
   _id: string;
@@ -158,6 +163,52 @@ async function sciFact(backend: SearchDialect): Promise<QualityResult> {
   }
 }
 
+interface VectorResult {
+  backend: SearchDialect;
+  vectors: number;
+  dims: number;
+  p50: number;
+  p95: number;
+}
+
+/** Deterministic pseudo-random vectors (xorshift), for timing only. */
+function randomVector(seed: number, dims: number): Float32Array {
+  let x = (seed * 2654435761) >>> 0 || 1;
+  const v = new Float32Array(dims);
+  for (let i = 0; i < dims; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    v[i] = (x >>> 0) / 2 ** 32 - 0.5;
+  }
+  return v;
+}
+
+/** Brute-force cosine latency: VECTORS chunks with 384-d embeddings in a store of their own. */
+async function vectorLatency(s: ScratchSearchIndex, words: string[][]): Promise<VectorResult> {
+  const n = VECTORS;
+  const dims = 384;
+  for (let i = 0; i < n; i += 1000) {
+    await s.index.add(
+      Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({
+        ...syntheticChunk(words, i + k),
+        id: `vs_vec:${i + k}`,
+        vectorStoreId: 'vs_vec',
+        embedding: randomVector(i + k + 1, dims),
+      })),
+    );
+  }
+  await settle(s);
+  const times: number[] = [];
+  for (let q = 0; q < 120; q++) {
+    const t = performance.now();
+    await s.index.vector({ vectorStoreIds: ['vs_vec'], text: '', embedding: randomVector(1_000_000 + q, dims), limit: CANDIDATES });
+    if (q >= 20) times.push(performance.now() - t); // the first 20 warm up
+  }
+  times.sort((a, b) => a - b);
+  return { backend: s.dialect, vectors: n, dims, p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
 interface LatencyResult {
   backend: SearchDialect;
   chunks: number;
@@ -190,7 +241,7 @@ function latencyQueries(): string[] {
   return [...[...qrels.keys()].map((q) => queries.get(q)!), ...squad.map((q) => q.question)];
 }
 
-async function latency(backend: SearchDialect): Promise<LatencyResult[]> {
+async function latency(backend: SearchDialect): Promise<{ keyword: LatencyResult[]; vector: VectorResult }> {
   const words = passages().map((p) => p.split(/\s+/));
   const qs = latencyQueries();
   const s = await openScratchSearchIndex(backend, { pgAdminUrl: PG_ADMIN_URL });
@@ -232,22 +283,24 @@ async function latency(backend: SearchDialect): Promise<LatencyResult[]> {
       });
       process.stderr.write(`  ${backend} ${indexed}: p50 ${out.at(-1)!.p50.toFixed(1)} ms, p95 ${out.at(-1)!.p95.toFixed(1)} ms\n`);
     }
+    const vector = await vectorLatency(s, words);
+    process.stderr.write(`  ${backend} vectors ${vector.vectors}×${vector.dims}: p50 ${vector.p50.toFixed(1)} ms, p95 ${vector.p95.toFixed(1)} ms\n`);
+    return { keyword: out, vector };
   } finally {
     await s.close();
   }
-  return out;
 }
 
 const f1 = (x: number) => x.toFixed(1);
 const f4 = (x: number) => x.toFixed(4);
 
-function report(quality: QualityResult[], lat: LatencyResult[]): string {
+function report(quality: QualityResult[], lat: LatencyResult[], vec: VectorResult[]): string {
   const lines = [
     START,
     '## retrieval: file-search index quality, latency and indexing (keyword / BM25)',
     '',
     `- date: ${new Date().toISOString()}`,
-    `- machine: ${cpus().length} CPUs, ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${process.platform}/${process.arch}; PostgreSQL 15 with its default settings, VACUUM ANALYZE after loading`,
+    `- machine: ${cpus().length} CPUs, ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${process.platform}/${process.arch}, load average at start ${LOAD}; PostgreSQL 15 with its default settings, VACUUM ANALYZE after loading`,
     `- command: \`npx tsx bench/retrieval.ts ${process.argv.slice(2).join(' ')}\``.replace(' `', '`'),
     '- index: src/search (analyzer.ts → postings; BM25 k1 1.2, b 0.75 in one SQL statement, same on both backends)',
     '',
@@ -281,6 +334,16 @@ function report(quality: QualityResult[], lat: LatencyResult[]): string {
       '',
     );
   }
+  if (vec.length) {
+    lines.push(
+      `**Vector latency** (brute-force cosine in the application over one store's ${vec[0].vectors.toLocaleString('en-US')} chunks with ${vec[0].dims}-d embeddings, ${CANDIDATES} results, 100 queries after 20 warm-up)`,
+      '',
+      '| backend | vectors | p50 ms | p95 ms |',
+      '|---|--:|--:|--:|',
+      ...vec.map((r) => `| ${r.backend} | ${r.vectors.toLocaleString('en-US')} × ${r.dims} | ${f1(r.p50)} | ${f1(r.p95)} |`),
+      '',
+    );
+  }
   lines.push(END);
   return lines.join('\n');
 }
@@ -296,6 +359,7 @@ function writeSection(section: string): void {
 async function main(): Promise<void> {
   const quality: QualityResult[] = [];
   const lat: LatencyResult[] = [];
+  const vec: VectorResult[] = [];
   for (const backend of BACKENDS) {
     if (args.get('skip-scifact') !== 'true') {
       process.stderr.write(`SciFact on ${backend}…\n`);
@@ -305,10 +369,12 @@ async function main(): Promise<void> {
     }
     if (args.get('skip-latency') !== 'true') {
       process.stderr.write(`latency on ${backend}…\n`);
-      lat.push(...(await latency(backend)));
+      const r = await latency(backend);
+      lat.push(...r.keyword);
+      vec.push(r.vector);
     }
   }
-  const section = report(quality, lat);
+  const section = report(quality, lat, vec);
   console.log(section);
   for (const r of quality) {
     if (r.ndcg10 < 0.66 || r.recall100 < 0.88) console.log(`BAR MISSED on ${r.backend}: nDCG@10 ${f4(r.ndcg10)}, R@100 ${f4(r.recall100)}`);
