@@ -106,22 +106,26 @@ describeVs('vector stores: files', {}, (ctx) => {
 
     it('an image fails with unsupported_file; an empty text file and a corrupt PDF fail with invalid_file', async () => {
       const vs = await t.client.vectorStores.create({ name: 'bad files' });
-      const png = await t.client.files.uploadAndPoll(vs.id, await t.client.toFile(makePng(), 'picture.png'));
+      const [png, empty, corrupt, good] = await Promise.all(
+        [
+          t.client.toFile(makePng(), 'picture.png'),
+          t.client.toFile(new Uint8Array(0), 'empty.txt'),
+          t.client.toFile('%PDF-1.7\nthis is not really a pdf\n%%EOF', 'broken.pdf'),
+          t.client.toFile('plain words about otters', 'good.txt'),
+        ].map(async (file) => t.client.files.uploadAndPoll(vs.id, await file)),
+      );
       assert.equal(png.status, 'failed');
       assert.equal(png.last_error?.code, 'unsupported_file');
       assert.equal(typeof png.last_error?.message, 'string');
       assert.ok(png.last_error!.message.length > 0);
 
-      const empty = await t.client.files.uploadAndPoll(vs.id, await t.client.toFile(new Uint8Array(0), 'empty.txt'));
       assert.equal(empty.status, 'failed');
       assert.equal(empty.last_error?.code, 'invalid_file');
 
-      const corrupt = await t.client.files.uploadAndPoll(vs.id, await t.client.toFile('%PDF-1.7\nthis is not really a pdf\n%%EOF', 'broken.pdf'));
       assert.equal(corrupt.status, 'failed');
       assert.equal(corrupt.last_error?.code, 'invalid_file');
 
       // each failure is its own; a good file next to them completes
-      const good = await t.client.files.uploadAndPoll(vs.id, await t.client.toFile('plain words about otters', 'good.txt'));
       assert.equal(good.status, 'completed');
       const store = await t.client.vectorStores.retrieve(vs.id);
       assert.deepEqual(store.file_counts, { in_progress: 0, completed: 1, failed: 3, cancelled: 0, total: 4 });
@@ -180,9 +184,15 @@ describeVs('vector stores: files', {}, (ctx) => {
 
     it('lists a store’s files with filter and cursor paging in both orders; a bad filter is a 400', async () => {
       const vs = await t.client.vectorStores.create({ name: 'listing' });
-      const good: VectorStoreFile[] = [];
-      for (let i = 0; i < 3; i++) good.push(await t.client.files.uploadAndPoll(vs.id, await t.client.toFile(`file number ${i}`, `n${i}.txt`)));
-      const bad = await t.client.files.uploadAndPoll(vs.id, await t.client.toFile(makePng(), 'bad.png'));
+      // added one after the other (ids in that order), then polled together
+      const added: VectorStoreFile[] = [];
+      for (const [name, content] of [['n0.txt', 'file number 0'], ['n1.txt', 'file number 1'], ['n2.txt', 'file number 2'], ['bad.png', makePng()]] as const) {
+        added.push(await t.client.files.upload(vs.id, await t.client.toFile(content, name)));
+      }
+      const polled = await Promise.all(added.map((f) => t.client.files.poll(vs.id, f.id)));
+      const good = polled.slice(0, 3);
+      const bad = polled[3];
+      for (const f of good) assert.equal(f.status, 'completed');
       assert.equal(bad.status, 'failed');
       const ids = [...good.map((f) => f.id), bad.id];
 
@@ -245,8 +255,10 @@ describeVs('vector stores: files', {}, (ctx) => {
 
     it('detaches a file: vector_store.file.deleted; the File stays; counts drop; search forgets it; it can be added again', async () => {
       const vs = await t.client.vectorStores.create({ name: 'detach' });
-      const keep = await t.client.files.uploadAndPoll(vs.id, await t.client.toFile('penguins waddle on the ice shelf', 'keep.md'));
-      const drop = await t.client.files.uploadAndPoll(vs.id, await t.client.toFile('penguins dive for krill in the ocean', 'drop.md'));
+      const [keep, drop] = await Promise.all([
+        t.client.toFile('penguins waddle on the ice shelf', 'keep.md').then((f) => t.client.files.uploadAndPoll(vs.id, f)),
+        t.client.toFile('penguins dive for krill in the ocean', 'drop.md').then((f) => t.client.files.uploadAndPoll(vs.id, f)),
+      ]);
       const before = await t.client.vectorStores.search(vs.id, { query: 'penguins' });
       assert.deepEqual(before.data.map((h) => h.file_id).sort(), [keep.id, drop.id].sort());
 
