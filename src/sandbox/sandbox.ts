@@ -27,11 +27,15 @@ export interface SandboxLimits {
   /** Wall-clock limit of one exec. */
   execTimeoutMs: number;
   memoryBytes: number;
-  /** `cgroup`: the process is killed over the limit; `rlimit`: RLIMIT_AS, allocations fail with MemoryError. */
+  /** `cgroup`: all of a session's processes together, killed over the limit; `rlimit`: RLIMIT_AS per process, allocations fail with MemoryError. */
   memoryEnforcedBy: 'cgroup' | 'rlimit';
   maxProcesses: number;
-  /** `cgroup`: pids.max of the session; `rlimit`: RLIMIT_NPROC, which counts per user and is only approximate. */
-  processesEnforcedBy: 'cgroup' | 'rlimit';
+  /**
+   * `cgroup`: pids.max of each session; `rlimit`: RLIMIT_NPROC of the sandbox uid, one budget shared
+   * by all sessions (maxProcesses × sessions); `none`: only the wall-clock kill bounds a fork bomb
+   * (the sandbox runs as the server's uid, or as root, whom RLIMIT_NPROC does not bind).
+   */
+  processesEnforcedBy: 'cgroup' | 'rlimit' | 'none';
   /** CPUs' worth of time a session may use (a cgroup CPU quota); null when not enforced. */
   cpus: number | null;
   /** CPU seconds one Python process may use over its whole life (RLIMIT_CPU). */
@@ -44,6 +48,8 @@ export interface SandboxLimits {
   maxSessions: number;
   /** A session unused this long is closed and its files deleted. */
   idleTimeoutMs: number;
+  /** Host uid the sandboxed code runs as (0: root, though without capabilities, in a user namespace). */
+  sandboxUid: number;
 }
 
 /** An input file for `/mnt/data`. */

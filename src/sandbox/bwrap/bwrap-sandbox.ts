@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -9,12 +9,12 @@ import {
   type SandboxSession,
   type SessionFile,
 } from '../sandbox.js';
-import { BwrapSession, type SessionContext } from './bwrap-session.js';
+import { BwrapSession, type SessionContext, rlimitProcesses } from './bwrap-session.js';
 import { CgroupHost } from './cgroups.js';
 import { INSTANCE_NAME, instanceAlive, liveInstances, newInstanceName } from './instance-name.js';
 import { KERNEL_SCRIPT } from './kernel-script.js';
-import { type BwrapSandboxOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { probeSandbox } from './probe-sandbox.js';
+import { type BwrapSandboxOptions, NOBODY, type ResolvedOptions, type RunAs, resolveOptions } from './options.js';
+import { type ProbeResult, probeSandbox } from './probe-sandbox.js';
 import { removeTree } from './remove-tree.js';
 import { MPL_DIR, SANDBOX_UID } from './sandbox-command.js';
 import { SessionHandle } from './session-handle.js';
@@ -37,6 +37,8 @@ export class BwrapSandbox implements Sandbox {
   /** Live sessions, least recently used first. */
   private readonly sessions = new Map<string, BwrapSession>();
   private readonly creating = new Map<string, Promise<BwrapSession>>();
+  /** A session started ahead under a placeholder name, adopted by the next new key. */
+  private spare: BwrapSession | null = null;
   private closed = false;
 
   constructor(options: BwrapSandboxOptions) {
@@ -61,8 +63,9 @@ export class BwrapSandbox implements Sandbox {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.creating.values()]);
-    await Promise.all([...this.sessions.values()].map((session) => session.close()));
+    await Promise.all([...this.sessions.values(), ...(this.spare ? [this.spare] : [])].map((session) => session.close()));
     this.sessions.clear();
+    this.spare = null;
     const setup = await this.setup?.catch(() => null);
     await setup?.ctx?.cgroups?.close();
     await removeTree(this.instanceDir);
@@ -88,19 +91,50 @@ export class BwrapSandbox implements Sandbox {
     const pending = this.creating.get(key);
     if (pending) return pending;
     this.makeRoom();
-    const creating = BwrapSession.create(ctx, key, join(this.instanceDir, sessionDirName(key)), hadState, (s) => void this.evict(s))
+    const dir = join(this.instanceDir, sessionDirName(key));
+    const onIdle = (s: BwrapSession) => void this.evict(s);
+    const spare = this.spare;
+    this.spare = null;
+    const made = spare
+      ? spare.adopt(key, dir, hadState, onIdle).then(
+          () => spare,
+          () => BwrapSession.create(ctx, key, dir, hadState, onIdle),
+        )
+      : BwrapSession.create(ctx, key, dir, hadState, onIdle);
+    const creating = made
       .then((session) => {
         if (this.closed) {
           void session.close();
           throw new SandboxError('closed', 'the sandbox is closed');
         }
         this.sessions.set(key, session);
-        if (this.options.eagerStart) session.ensureKernel().catch(() => undefined); // a failure shows at the first exec
+        // Start the kernel now (a failure shows at the first exec), then the next spare: not both
+        // at once, the new session's start matters more.
+        const started = this.options.eagerStart ? session.ensureKernel() : Promise.resolve();
+        started.catch(() => undefined).finally(() => this.refillSpare(ctx));
         return session;
       })
       .finally(() => this.creating.delete(key));
     this.creating.set(key, creating);
     return creating;
+  }
+
+  /** Starts a spare session (a kernel with its libraries imported) for the next new key. */
+  private refillSpare(ctx: SessionContext): void {
+    if (this.closed || this.spare || this.options.spareSessions < 1) return;
+    const dir = join(this.instanceDir, `spare-${randomBytes(6).toString('hex')}`);
+    const making = BwrapSession.create(ctx, '(spare)', dir, false, null);
+    void making.then(
+      (spare) => {
+        if (this.closed) return void spare.close();
+        this.spare = spare;
+        spare.ensureKernel().catch(() => {
+          if (this.spare === spare) this.spare = null;
+          void spare.close();
+        });
+      },
+      () => undefined,
+    );
   }
 
   /** Closes least recently used idle sessions until one more fits; throws when all are busy. */
@@ -146,14 +180,24 @@ export class BwrapSandbox implements Sandbox {
 
   private async probeAndConfigure(signal?: AbortSignal): Promise<Setup> {
     const root = resolve(this.options.root);
-    await mkdir(this.instanceDir, { recursive: true, mode: 0o700 });
+    // o+x only: an unprivileged sandbox uid must reach its own directory, but list nothing here.
+    await mkdir(root, { recursive: true, mode: 0o711 });
+    await mkdir(this.instanceDir, { recursive: true, mode: 0o711 });
     await removeStaleInstances(root, this.instance);
     const cacheDir = join(this.instanceDir, '.cache');
     await mkdir(cacheDir, { recursive: true, mode: 0o700 });
-    const probe = await probeSandbox(this.options, cacheDir, signal);
+    const candidates: RunAs[] =
+      this.options.runAs !== 'auto' ? [this.options.runAs] : process.getuid?.() === 0 ? [NOBODY, null] : [null];
+    let probe: ProbeResult = { ok: false, reason: 'not probed' };
+    let runAs: RunAs = null;
+    for (const candidate of candidates) {
+      runAs = candidate;
+      probe = await probeSandbox(this.options, cacheDir, runAs, signal);
+      if (probe.ok) break;
+    }
     if (!probe.ok) return { availability: probe, ctx: null };
-    const passwd = join(cacheDir, 'passwd');
-    const group = join(cacheDir, 'group');
+    const passwd = join(this.instanceDir, 'passwd');
+    const group = join(this.instanceDir, 'group');
     await writeFile(passwd, `sandbox:x:${SANDBOX_UID}:${SANDBOX_UID}:sandbox:/tmp:/usr/sbin/nologin\n`);
     await writeFile(group, `sandbox:x:${SANDBOX_UID}:\n`);
     const readOnlyFiles = [
@@ -169,17 +213,18 @@ export class BwrapSandbox implements Sandbox {
       memoryBytes: o.memoryBytes,
       memoryEnforcedBy: cgroups?.has('memory') ? 'cgroup' : 'rlimit',
       maxProcesses: o.maxProcesses,
-      processesEnforcedBy: cgroups?.has('pids') ? 'cgroup' : 'rlimit',
+      processesEnforcedBy: cgroups?.has('pids') ? 'cgroup' : rlimitProcesses(cgroups, runAs) ? 'rlimit' : 'none',
       cpus: cgroups?.has('cpu') ? o.cpus : null,
       cpuSecondsPerProcess: o.cpuSecondsPerProcess,
       maxFileBytes: o.maxFileBytes,
       maxOutputBytes: o.maxOutputBytes,
       maxSessions: o.maxSessions,
       idleTimeoutMs: o.idleTimeoutMs,
+      sandboxUid: runAs?.uid ?? process.getuid?.() ?? 0,
     };
     return {
       availability: { ok: true, limits },
-      ctx: { options: o, readOnlyFiles, kernelPath: '/opt/sandbox/kernel.py', cgroups },
+      ctx: { options: o, readOnlyFiles, kernelPath: '/opt/sandbox/kernel.py', cgroups, runAs },
     };
   }
 }

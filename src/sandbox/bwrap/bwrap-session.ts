@@ -1,4 +1,4 @@
-import { mkdir, realpath } from 'node:fs/promises';
+import { chown, mkdir, realpath, rename } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { type ExecResult, type PlacedFile, SandboxError, type SessionFile } from '../sandbox.js';
 import type { CgroupHost, KernelCgroup } from './cgroups.js';
@@ -6,10 +6,11 @@ import { collectDataChanges } from './collect-data-changes.js';
 import { buildExecResult } from './exec-result.js';
 import type { KernelConfig } from './kernel-protocol.js';
 import { KernelProcess } from './kernel-process.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions, RunAs } from './options.js';
 import { placeFile, sanitizeFileName } from './place-file.js';
 import { removeTree } from './remove-tree.js';
 import { sandboxCommand } from './sandbox-command.js';
+import { type SandboxFds, openSandboxFds } from './sandbox-fds.js';
 import { scanDataDir } from './scan-data-dir.js';
 
 /** What every session of one sandbox instance shares. */
@@ -19,6 +20,8 @@ export interface SessionContext {
   readOnlyFiles: Array<{ host: string; sandbox: string }>;
   kernelPath: string;
   cgroups: CgroupHost | null;
+  /** Host uid/gid of the sandboxed processes (null: the server's). */
+  runAs: RunAs;
 }
 
 export const DATA_MOUNT = '/mnt/data';
@@ -48,20 +51,43 @@ export class BwrapSession {
 
   private constructor(
     private readonly ctx: SessionContext,
-    readonly key: string,
+    private currentKey: string,
     /** The real path of the session's host directory. */
-    readonly dir: string,
+    private currentDir: string,
     hadState: boolean,
-    private readonly onIdle: (session: BwrapSession) => void,
+    private onIdle: ((session: BwrapSession) => void) | null,
   ) {
     this.stateGeneration = hadState ? -1 : null;
   }
 
-  static async create(ctx: SessionContext, key: string, dir: string, hadState: boolean, onIdle: (session: BwrapSession) => void): Promise<BwrapSession> {
+  /** A session with a new directory; `onIdle` null for a spare (started ahead, adopted later). */
+  static async create(ctx: SessionContext, key: string, dir: string, hadState: boolean, onIdle: ((session: BwrapSession) => void) | null): Promise<BwrapSession> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (ctx.runAs) await chown(dir, ctx.runAs.uid, ctx.runAs.gid);
     const session = new BwrapSession(ctx, key, await realpath(dir), hadState, onIdle);
     session.armIdle();
     return session;
+  }
+
+  get key(): string {
+    return this.currentKey;
+  }
+
+  get dir(): string {
+    return this.currentDir;
+  }
+
+  /**
+   * Makes a spare the session for `key`. Its directory is renamed to `dir`: the running sandbox
+   * does not notice (a bind mount follows the directory, not its name), and no code has run in it.
+   */
+  async adopt(key: string, dir: string, hadState: boolean, onIdle: (session: BwrapSession) => void): Promise<void> {
+    await rename(this.currentDir, dir);
+    this.currentDir = await realpath(dir);
+    this.currentKey = key;
+    this.stateGeneration = hadState ? -1 : null;
+    this.onIdle = onIdle;
+    this.armIdle();
   }
 
   /** An operation is queued or running: the session must not be evicted. */
@@ -80,7 +106,7 @@ export class BwrapSession {
         let placed = this.placed.get(file.id);
         if (!placed) {
           signal?.throwIfAborted();
-          const name = await placeFile(this.dir, sanitizeFileName(file.name), file.read(), signal);
+          const name = await placeFile(this.dir, sanitizeFileName(file.name), file.read(), { owner: this.ctx.runAs, signal });
           placed = { id: file.id, name, path: `${DATA_MOUNT}/${name}` };
           this.placed.set(file.id, placed);
         }
@@ -178,22 +204,25 @@ export class BwrapSession {
       maxValueChars: 100_000,
       timeoutSeconds: Math.round(options.execTimeoutMs / 1000),
     };
-    const argv = sandboxCommand(
-      options,
-      {
-        dataDir: this.dir,
-        dataMount: DATA_MOUNT,
-        readOnlyFiles: this.ctx.readOnlyFiles,
-        cgroupProcs: cgroup?.procsFiles() ?? [],
-        rlimitMemory: !cgroups?.has('memory'),
-        rlimitProcesses: !cgroups?.has('pids'),
-      },
-      [options.pythonPath, '-I', '-B', this.ctx.kernelPath, JSON.stringify(config)],
-    );
     // Room for both streams at the cap, JSON escaping (up to 6 bytes per byte), and the figures.
     const maxLineBytes = 12 * options.maxOutputBytes + Math.ceil((FIGURE_BYTES * 4) / 3) + (1 << 20);
+    let fds: SandboxFds | null = null;
     try {
-      const kernel = await KernelProcess.start(argv, { maxLineBytes, startTimeoutMs: options.startTimeoutMs, signal });
+      fds = await openSandboxFds(this.dir, this.ctx.readOnlyFiles);
+      const argv = sandboxCommand(
+        options,
+        {
+          dataFd: fds.dataFd,
+          dataMount: DATA_MOUNT,
+          readOnlyData: fds.readOnlyData,
+          cgroupProcs: cgroup?.procsFiles() ?? [],
+          rlimitMemory: !cgroups?.has('memory'),
+          rlimitProcesses: rlimitProcesses(cgroups, this.ctx.runAs),
+          runAs: this.ctx.runAs,
+        },
+        [options.pythonPath, '-I', '-B', this.ctx.kernelPath, JSON.stringify(config)],
+      );
+      const kernel = await KernelProcess.start(argv, { maxLineBytes, startTimeoutMs: options.startTimeoutMs, inherit: fds.inherit, signal });
       if (this.closed) {
         await kernel.kill();
         throw new SandboxError('closed', 'the sandbox session is closed');
@@ -204,6 +233,8 @@ export class BwrapSession {
     } catch (error) {
       await cgroup?.remove();
       throw error;
+    } finally {
+      await fds?.close();
     }
   }
 
@@ -231,9 +262,15 @@ export class BwrapSession {
   }
 
   private armIdle(): void {
-    if (this.closed) return;
+    if (this.closed || !this.onIdle) return;
+    const onIdle = this.onIdle;
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.onIdle(this), this.ctx.options.idleTimeoutMs);
+    this.idleTimer = setTimeout(() => onIdle(this), this.ctx.options.idleTimeoutMs);
     this.idleTimer.unref();
   }
+}
+
+/** RLIMIT_NPROC only when no pids cgroup, and the sandbox has a uid of its own (not root, whom it does not bind, nor the server's). */
+export function rlimitProcesses(cgroups: CgroupHost | null, runAs: RunAs): boolean {
+  return !cgroups?.has('pids') && runAs !== null && runAs.uid !== 0;
 }

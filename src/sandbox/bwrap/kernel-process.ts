@@ -54,14 +54,17 @@ export class KernelProcess {
   }
 
   /**
-   * Spawns `argv` and waits for the kernel's ready line. Rejects with the process's diagnostics
+   * Spawns `argv` (with `inherit` as its fds 3, 4, …) and waits for the kernel's ready line. Rejects with the process's diagnostics
    * when it exits or does not get ready in time; kills it when `signal` fires meanwhile.
    */
-  static async start(argv: string[], options: { maxLineBytes: number; startTimeoutMs: number; signal?: AbortSignal }): Promise<KernelProcess> {
+  static async start(
+    argv: string[],
+    options: { maxLineBytes: number; startTimeoutMs: number; inherit?: number[]; signal?: AbortSignal },
+  ): Promise<KernelProcess> {
     const [command, ...args] = argv;
     if (command === undefined) throw new Error('empty kernel command');
     // An empty environment: nothing of the server's (keys, URLs) may reach the sandbox.
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: {} });
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe', ...(options.inherit ?? [])], env: {} }) as ChildProcessWithoutNullStreams;
     const kernel = new KernelProcess(child, options.maxLineBytes);
     const ready = new Promise<KernelReady>((resolve) => (kernel.readyWaiter = resolve));
     let timer: NodeJS.Timeout | undefined;

@@ -22,6 +22,15 @@ import threading
 import traceback
 import types
 
+# Descriptors inherited from the server's side (bubblewrap does not close them): gone before any
+# cell runs.
+for _fd in os.listdir("/proc/self/fd"):
+    if int(_fd) > 2:
+        try:
+            os.close(int(_fd))
+        except OSError:
+            pass
+
 CONFIG = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
 MAX_OUTPUT = int(CONFIG.get("maxOutputBytes", 1 << 20))
 MAX_IMAGES = int(CONFIG.get("maxImages", 20))

@@ -43,9 +43,26 @@ export interface BwrapSandboxOptions {
   cgroupRoot?: string;
   /** Start the Python process when a session is created rather than at its first exec, default true. */
   eagerStart?: boolean;
+  /**
+   * Sessions kept started ahead (libraries imported, no code run), adopted by new keys so they start
+   * in milliseconds; default 1 (about 100 MB), refilled after each use, the first one after the
+   * first session. 0 disables.
+   */
+  spareSessions?: number;
+  /**
+   * Host uid/gid the sandbox runs as (its uid 1000 maps to it); null keeps the server's own.
+   * 'auto' (default): nobody (65534) when the server runs as root, so that even an escape from the
+   * namespaces lands unprivileged, if that works here (bubblewrap as nobody needs unprivileged user
+   * namespaces and o+x on every directory above `root`); else the server's own uid.
+   */
+  runAs?: RunAs | 'auto';
 }
 
+export type RunAs = { uid: number; gid: number } | null;
+
 export type ResolvedOptions = Required<BwrapSandboxOptions>;
+
+export const NOBODY: RunAs = { uid: 65534, gid: 65534 };
 
 const MiB = 1024 * 1024;
 
@@ -74,6 +91,8 @@ export function resolveOptions(options: BwrapSandboxOptions): ResolvedOptions {
     cgroups: options.cgroups ?? 'auto',
     cgroupRoot: options.cgroupRoot ?? '/sys/fs/cgroup',
     eagerStart: options.eagerStart ?? true,
+    spareSessions: options.spareSessions ?? 1,
+    runAs: options.runAs ?? 'auto',
   };
   for (const key of ['memoryBytes', 'maxProcesses', 'cpus', 'cpuSecondsPerProcess', 'maxFileBytes', 'maxOpenFiles', 'tmpBytes',
     'execTimeoutMs', 'startTimeoutMs', 'idleTimeoutMs', 'maxSessions', 'maxOutputBytes', 'maxReturnedFiles', 'maxImages'] as const) {

@@ -34,7 +34,7 @@ export function* candidateNames(name: string): Generator<string> {
 }
 
 /**
- * Writes `source` into `dir` under the first free name of `candidateNames(name)` and returns that
+ * Writes `source` into `dir` (owned by `owner`) under the first free name of `candidateNames(name)` and returns that
  * name. The directory is shared with sandboxed code that may plant symlinks or swap files at any
  * moment, so the bytes go to a fresh O_EXCL|O_NOFOLLOW file, which is then hard-linked to its name:
  * link() fails on any existing entry and never follows a symlink, so nothing outside is touched.
@@ -43,12 +43,14 @@ export async function placeFile(
   dir: string,
   name: string,
   source: AsyncIterable<Uint8Array> | Uint8Array,
-  signal?: AbortSignal,
+  options: { owner?: { uid: number; gid: number } | null; signal?: AbortSignal } = {},
 ): Promise<string> {
+  const { owner, signal } = options;
   const tmp = join(dir, `.oa-upload-${randomBytes(8).toString('hex')}`);
   const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
     try {
+      if (owner) await handle.chown(owner.uid, owner.gid); // the sandbox's uid may change or delete it
       if (source instanceof Uint8Array) {
         await writeAll(handle, source);
       } else {

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { access, constants, readdir } from 'node:fs/promises';
+import { access, chown, constants, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions, RunAs } from './options.js';
 import { sandboxCommand } from './sandbox-command.js';
+import { openSandboxFds } from './sandbox-fds.js';
 
 export type ProbeResult = { ok: true; fontlist: string | null } | { ok: false; reason: string };
 
@@ -34,7 +35,7 @@ print(json.dumps({"modules": found}))
  * Whether sandboxes can run here: the binaries exist, bubblewrap can create its namespaces, and
  * Debian's Python imports numpy, pandas and matplotlib inside one. Builds the font cache as it goes.
  */
-export async function probeSandbox(options: ResolvedOptions, cacheDir: string, signal?: AbortSignal): Promise<ProbeResult> {
+export async function probeSandbox(options: ResolvedOptions, cacheDir: string, runAs: RunAs, signal?: AbortSignal): Promise<ProbeResult> {
   const binaries: Array<[string, string]> = [
     [options.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'],
     [options.pythonPath, 'Python 3 (apt-get install python3)'],
@@ -49,12 +50,14 @@ export async function probeSandbox(options: ResolvedOptions, cacheDir: string, s
       return { ok: false, reason: `${what} not found at ${path}` };
     }
   }
+  await chown(cacheDir, runAs?.uid ?? process.getuid?.() ?? 0, runAs?.gid ?? process.getgid?.() ?? 0);
+  const fds = await openSandboxFds(cacheDir, []);
   const argv = sandboxCommand(
     options,
-    { dataDir: cacheDir, dataMount: '/mnt/data', readOnlyFiles: [], cgroupProcs: [], rlimitMemory: false, rlimitProcesses: false },
+    { dataFd: fds.dataFd, dataMount: '/mnt/data', readOnlyData: [], cgroupProcs: [], rlimitMemory: false, rlimitProcesses: false, runAs },
     [options.pythonPath, '-I', '-B', '-c', PROBE],
   );
-  const run = await runCaptured(argv, Math.max(60_000, options.startTimeoutMs), signal);
+  const run = await runCaptured(argv, fds.inherit, Math.max(60_000, options.startTimeoutMs), signal).finally(() => fds.close());
   const line = run.stdout.trim().split('\n').pop() ?? '';
   let modules: Record<string, string | null> | null = null;
   try {
@@ -69,26 +72,28 @@ export async function probeSandbox(options: ResolvedOptions, cacheDir: string, s
     }
     return { ok: false, reason: `the sandbox probe failed: ${diagnostics}` };
   }
-  const missing = Object.keys(REQUIRED_MODULES).filter((name) => !modules?.[name]);
-  if (missing.length > 0) {
-    return {
-      ok: false,
-      reason: `Python packages missing for ${options.pythonPath}: ${missing.join(', ')} (apt-get install ${missing.map((m) => REQUIRED_MODULES[m]).join(' ')})`,
-    };
-  }
+  const missing = missingPackages(modules, options.pythonPath);
+  if (missing) return { ok: false, reason: missing };
   const fontlist = (await readdir(cacheDir).catch(() => [])).find((name) => /^fontlist-v\d+\.json$/.test(name)) ?? null;
   return { ok: true, fontlist: fontlist ? join(cacheDir, fontlist) : null };
 }
 
-async function runCaptured(argv: string[], timeoutMs: number, signal?: AbortSignal): Promise<{ code: number | null; stdout: string; stderr: string; error: string }> {
+/** Why the modules found are not enough, or null when they are. */
+export function missingPackages(modules: Record<string, string | null>, pythonPath: string): string | null {
+  const missing = Object.keys(REQUIRED_MODULES).filter((name) => !modules[name]);
+  if (missing.length === 0) return null;
+  return `Python packages missing for ${pythonPath}: ${missing.join(', ')} (apt-get install ${missing.map((m) => REQUIRED_MODULES[m]).join(' ')})`;
+}
+
+async function runCaptured(argv: string[], inherit: number[], timeoutMs: number, signal?: AbortSignal): Promise<{ code: number | null; stdout: string; stderr: string; error: string }> {
   const [command, ...args] = argv as [string, ...string[]];
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: {}, timeout: timeoutMs, killSignal: 'SIGKILL', signal });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe', ...inherit], env: {}, timeout: timeoutMs, killSignal: 'SIGKILL', signal });
     let stdout = '';
     let stderr = '';
     let error = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout = (stdout + chunk.toString('utf8')).slice(-65536)));
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-65536)));
+    child.stdout?.on('data', (chunk: Buffer) => (stdout = (stdout + chunk.toString('utf8')).slice(-65536)));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-65536)));
     child.on('error', (e) => (error = e.message));
     child.on('close', (code) => resolve({ code, stdout, stderr, error }));
   });

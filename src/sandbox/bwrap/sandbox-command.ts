@@ -1,17 +1,23 @@
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions, RunAs } from './options.js';
 
-/** What one sandboxed process sees and may use. */
+/**
+ * What one sandboxed process sees and may use. Host paths reach bubblewrap as inherited file
+ * descriptors (see `sandbox-fds.ts`), so it needs no permission on the path to them after the
+ * switch to `runAs`.
+ */
 export interface SandboxMounts {
-  /** Host directory bound read-write at `dataMount`. */
-  dataDir: string;
+  /** Child fd open on the host directory bound read-write at `dataMount`. */
+  dataFd: number;
   dataMount: string;
-  /** Host files bound read-only at the given sandbox paths (kernel script, font cache, /etc/passwd). */
-  readOnlyFiles: Array<{ host: string; sandbox: string }>;
+  /** Child fds of host files copied read-only into the sandbox (kernel script, font cache, /etc/passwd). */
+  readOnlyData: Array<{ fd: number; sandbox: string }>;
   /** `cgroup.procs` files the process joins before it execs bubblewrap. */
   cgroupProcs: string[];
-  /** Apply RLIMIT_AS (when memory is not capped by a cgroup) and RLIMIT_NPROC (when pids are not). */
+  /** Apply RLIMIT_AS (when memory is not capped by a cgroup) and RLIMIT_NPROC (when pids are not, and the uid is a dedicated one). */
   rlimitMemory: boolean;
   rlimitProcesses: boolean;
+  /** Host uid/gid to switch to before bubblewrap (needs a root server); null: stay as is. */
+  runAs: RunAs;
 }
 
 export const SANDBOX_UID = 1000;
@@ -26,8 +32,9 @@ const JOIN_CGROUPS = 'for f do [ "$f" = -- ] && break; echo $$ > "$f" || exit 12
 const ETC_FILES = ['/etc/alternatives', '/etc/fonts', '/etc/matplotlibrc', '/etc/ld.so.cache', '/etc/localtime', '/etc/mime.types'];
 
 /**
- * The full argv: `/bin/sh` (joins the cgroups) → setpriv (dies with this server) → prlimit → bwrap →
- * python. The environment is built from nothing: nothing of the server's reaches the sandbox.
+ * The full argv: `/bin/sh` (joins the cgroups) → setpriv (switches to `mounts.runAs`, dies with this
+ * server) → prlimit → bwrap → python. The environment is built from nothing: nothing of the
+ * server's reaches the sandbox.
  */
 export function sandboxCommand(options: ResolvedOptions, mounts: SandboxMounts, python: string[]): string[] {
   const limits = [
@@ -38,10 +45,12 @@ export function sandboxCommand(options: ResolvedOptions, mounts: SandboxMounts, 
   ];
   if (mounts.rlimitMemory) limits.push(`--as=${options.memoryBytes}`);
   else limits.push(`--as=${Math.max(2 * options.memoryBytes, options.memoryBytes + 1024 * 1024 * 1024)}`);
-  if (mounts.rlimitProcesses) limits.push(`--nproc=${options.maxProcesses}`);
+  // RLIMIT_NPROC counts every process of the uid on the host: one budget for all sessions.
+  if (mounts.rlimitProcesses) limits.push(`--nproc=${options.maxProcesses * (options.maxSessions + options.spareSessions + 1) + 64}`);
   return [
     '/bin/sh', '-c', JOIN_CGROUPS, 'sh', ...mounts.cgroupProcs, '--',
-    options.setprivPath, '--pdeathsig', 'KILL',
+    options.setprivPath, ...(mounts.runAs ? ['--reuid', String(mounts.runAs.uid), '--regid', String(mounts.runAs.gid), '--clear-groups'] : []),
+    '--pdeathsig', 'KILL',
     options.prlimitPath, ...limits,
     options.bwrapPath, ...bwrapArgs(options, mounts),
     '--', ...python,
@@ -68,8 +77,8 @@ function bwrapArgs(options: ResolvedOptions, mounts: SandboxMounts): string[] {
     '--size', String(options.tmpBytes), '--tmpfs', '/dev/shm',
     '--dir', MPL_DIR,
   );
-  for (const file of mounts.readOnlyFiles) args.push('--ro-bind', file.host, file.sandbox);
-  args.push('--bind', mounts.dataDir, mounts.dataMount, '--chdir', mounts.dataMount);
+  for (const file of mounts.readOnlyData) args.push('--perms', '0444', '--ro-bind-data', String(file.fd), file.sandbox);
+  args.push('--bind-fd', String(mounts.dataFd), mounts.dataMount, '--chdir', mounts.dataMount);
   args.push('--clearenv');
   const env: Record<string, string> = {
     PATH: '/usr/bin:/bin',
