@@ -237,6 +237,13 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await q('12,500'), ['vs:f:3']);
     });
 
+    it('answers a query of thousands of distinct terms (a pasted document)', async () => {
+      await index.add([chunk('vs', 'f', 0, 'w5 w17 zebra'), chunk('vs', 'f', 1, 'w3000 only')]);
+      const text = Array.from({ length: 5000 }, (_, i) => `w${i}`).join(' ');
+      // the first 1,024 distinct terms count: w3000 is past them
+      assert.deepEqual(ids(await index.keyword({ vectorStoreIds: ['vs'], text, limit: 10 })), ['vs:f:0']);
+    });
+
     it('updates the attributes of a file’s chunks', async () => {
       await index.add([
         chunk('vs', 'f', 0, 'alpha', { attributes: { tag: 'a' } }),

@@ -18,6 +18,7 @@ type StoredChunk = Omit<Chunk, 'embedding'>;
 // Rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 const CHUNK_BATCH = 500;
 const VECTOR_BATCH = 200;
+const MAX_QUERY_TERMS = 1024;
 
 /**
  * A SearchIndex on an open Kysely instance (the store's own, or any with the search tables).
@@ -108,7 +109,9 @@ export function createSqlSearchIndex<DB>(kysely: Kysely<DB>, dialect: SearchDial
     },
 
     async keyword(query) {
-      const terms = [...termFrequencies(query.text).tf];
+      // a pasted document as a query: its first MAX_QUERY_TERMS distinct terms are plenty, and
+      // the statement stays far from the databases' parameter limits
+      const terms = [...termFrequencies(query.text).tf].slice(0, MAX_QUERY_TERMS);
       if (isEmpty(query) || terms.length === 0) return [];
       const rows = await keywordQuery(db, dialect, {
         vectorStoreIds: query.vectorStoreIds,
