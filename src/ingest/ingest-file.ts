@@ -12,6 +12,8 @@ export interface IngestDeps {
   embedder: Embedder | null;
 }
 
+const INDEX_BATCH = 64;
+
 /** Largest file read into memory for text extraction. */
 export const MAX_INGEST_BYTES = 512 * 1024 * 1024;
 
@@ -51,7 +53,12 @@ export async function ingestFile(
   }));
   await deps.blobs.put(`text/${job.id}`, [Buffer.from(text, 'utf8')]);
   await deps.index.removeFile(job.vector_store_id, job.id);
-  await deps.index.add(chunks);
+  // In batches: on SQLite one write transaction holds the store's only connection, so a large
+  // file added at once would stall every API request until it is indexed.
+  for (let i = 0; i < chunks.length; i += INDEX_BATCH) {
+    signal.throwIfAborted();
+    await deps.index.add(chunks.slice(i, i + INDEX_BATCH));
+  }
   const usageBytes = chunks.reduce((n, c) => n + Buffer.byteLength(c.text) + (c.embedding ? c.embedding.byteLength : 0), 0);
   return { usageBytes, chunks: chunks.length };
 }
