@@ -133,6 +133,9 @@ ax.set_title('Sales')`);
     assert.ok(image!.bytes.length > 1000);
     assert.match(r.stdout, /Text\(0\.5, 1\.0, 'Sales'\)/);
     assert.equal((await session.exec('1')).images.length, 0); // closed after being returned
+    const failed = await session.exec("plt.plot([1, 2])\nraise ValueError('after drawing')");
+    assert.equal(failed.error?.name, 'ValueError');
+    assert.equal(failed.images.length, 1);
   });
 
   it('returns each plt.show() and an image file saved to /mnt/data (once)', async () => {

@@ -147,7 +147,7 @@ export class BwrapSession {
     const { options } = this.ctx;
     let kernel: KernelProcess;
     try {
-      kernel = await this.ensureKernel(signal);
+      kernel = await untilAborted(this.ensureKernel(signal), signal); // a shared start in flight goes on for the next exec
     } catch (error) {
       if (signal?.aborted) {
         return buildExecResult(
@@ -273,4 +273,15 @@ export class BwrapSession {
 /** RLIMIT_NPROC only when no pids cgroup, and the sandbox has a uid of its own (not root, whom it does not bind, nor the server's). */
 export function rlimitProcesses(cgroups: CgroupHost | null, runAs: RunAs): boolean {
   return !cgroups?.has('pids') && runAs !== null && runAs.uid !== 0;
+}
+
+/** `promise`, or a rejection as soon as `signal` fires. */
+function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

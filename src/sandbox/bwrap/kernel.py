@@ -318,6 +318,11 @@ def execute(request):
             error = describe(exc)
         except BaseException:
             error = {"name": "Error", "value": "the error could not be described", "traceback": "", "errno": None}
+        if error["name"] not in ("TimeoutError", "KeyboardInterrupt", "MemoryError"):
+            try:
+                collect_figures(False)  # what was drawn before the error, as a notebook shows it
+            except BaseException:
+                pass
     if plt is not None:
         try:
             plt.close("all")
