@@ -248,7 +248,7 @@ export class RunExecution {
     if (!this.openMessage) await this.openNewMessage();
     if (finish.reason === 'length') {
       await this.closeMessage('max_tokens', usage);
-      return this.finishIncomplete(run.max_completion_tokens !== null ? 'max_completion_tokens' : 'max_completion_tokens');
+      return this.finishIncomplete('max_completion_tokens');
     }
     await this.closeMessage(finish.reason === 'content-filter' ? 'content_filter' : 'completed', usage);
     const total = this.run.usage!;
