@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { Errors } from '../core/errors.js';
 import { assistantRoutes } from './assistants/routes.js';
+import { callerKey, RequestRateLimiter } from './rate-limits.js';
 import type { Deps } from './deps.js';
 import { sendError, toApiError } from './error-handler.js';
 import { fileRoutes } from './files/routes.js';
@@ -61,10 +62,13 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     limits: { fileSize: deps.limits.fileBytes, files: 1, fields: 16, parts: 20, fieldSize: 64 * 1024 },
   });
 
+  const rate = deps.limits.requestsPerMinute > 0 ? new RequestRateLimiter(deps.limits.requestsPerMinute, deps.clock) : null;
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (PUBLIC_PATHS.has(request.url.split('?')[0])) return;
     request.projectId = await deps.auth.authenticate(request.headers.authorization);
+    request.callerKey = callerKey(request.headers.authorization);
+    rate?.take(request.callerKey);
   });
 
   app.setErrorHandler((err, request, reply) => sendError(reply, toApiError(err, request, deps.limits)));

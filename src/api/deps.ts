@@ -12,6 +12,10 @@ export interface Limits {
   fileBytes: number;
   uploadPartBytes: number;
   uploadBytes: number;
+  /** Requests per minute per API key (0: no limit). */
+  requestsPerMinute: number;
+  /** Open streams per API key (0: no limit). */
+  streamsPerKey: number;
 }
 
 /** The HTTP layer's handle on the run workers. */
@@ -48,5 +52,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The project the caller's API key belongs to; every object lookup is scoped to it. */
     projectId: string;
+    /** Who limits count against: the bearer key. */
+    callerKey: string;
   }
 }

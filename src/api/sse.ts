@@ -22,6 +22,8 @@ export async function streamRun(
   runId: string,
   fromSeq: number,
   prelude: AssistantStreamEvent[] = [],
+  /** Gives back the caller's stream slot when the stream ends. */
+  release: () => void = () => undefined,
 ): Promise<void> {
   const subscription = bus.subscribe(runId, fromSeq);
   reply.hijack();
@@ -71,6 +73,7 @@ export async function streamRun(
     clearInterval(keepalive);
     subscription.close();
     res.off('close', onClose);
+    release();
     if (open) res.end();
   }
 }

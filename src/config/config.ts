@@ -19,6 +19,10 @@ export interface Config {
     uploadPartBytes: number;
     /** Largest `bytes` an Upload may declare. */
     uploadBytes: number;
+    /** Requests per minute per API key; 0 means no limit. */
+    requestsPerMinute: number;
+    /** Streaming responses open at once per API key; 0 means no limit. */
+    streamsPerKey: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Which provider serves which model (`UPSTREAM_BASE_URL`, `OPEN_ASSISTANTS_CONFIG`). */
@@ -90,6 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       fileBytes: int(env, 'MAX_FILE_BYTES', 512 * MB, 1, 1024 * 1024 * MB),
       uploadPartBytes: int(env, 'MAX_UPLOAD_PART_BYTES', 64 * MB, 1, 1024 * 1024 * MB),
       uploadBytes: int(env, 'MAX_UPLOAD_BYTES', 8 * 1024 * MB, 1, 1024 * 1024 * MB),
+      requestsPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 0, 0, 100_000_000),
+      streamsPerKey: int(env, 'MAX_STREAMS_PER_KEY', 0, 0, 1_000_000),
     },
     logLevel,
     models: loadModelRouting(env),

@@ -174,6 +174,10 @@ export const Errors = {
       'file',
       'file_too_large',
     ),
+  rateLimited: (message: string, retryAfterSeconds: number) =>
+    new ApiError(429, 'rate_limit_error', message, null, 'rate_limit_exceeded', {
+      'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    }),
   conflict: (message: string, param: string | null = null) =>
     new ApiError(400, 'invalid_request_error', message, param, 'invalid_state'),
   internal: (requestId: string) =>

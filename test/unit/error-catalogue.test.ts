@@ -42,6 +42,7 @@ const SAMPLES: { [K in ErrorName]: Array<Parameters<(typeof Errors)[K]>> } = {
   invalidApiKey: [['sk-***abcd']],
   bodyTooLarge: [[1024]],
   fileTooLarge: [[512]],
+  rateLimited: [['Rate limit reached for requests.', 1.5]],
   conflict: [['Run is not in a cancellable state.']],
   internal: [['req_123']],
 };

@@ -5,6 +5,7 @@ import { parseBody } from '../../core/validate.js';
 import { toWireStep } from '../../core/wire.js';
 import type { Deps } from '../deps.js';
 import { parseListQuery } from '../pagination.js';
+import { StreamLimiter } from '../rate-limits.js';
 import { streamRun } from '../sse.js';
 import { createRunBody, createThreadAndRunBody, modifyRunBody, parseInclude, submitToolOutputsBody } from './schema.js';
 import { createRunService } from './service.js';
@@ -19,20 +20,34 @@ const POLL_AFTER_MS = '200';
 export function runRoutes(app: FastifyInstance, deps: Deps): void {
   const { store, bus } = deps;
   const runs = createRunService(deps);
+  const streams = deps.limits.streamsPerKey > 0 ? new StreamLimiter(deps.limits.streamsPerKey) : null;
+
+  /** Runs `start` holding one of the caller's stream slots, given back if it fails or by the stream. */
+  async function withStreamSlot<T>(key: string, start: (release: () => void) => Promise<T>): Promise<T> {
+    const release = streams?.acquire(key) ?? (() => undefined);
+    try {
+      return await start(release);
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
 
   app.post('/threads/runs', async (request, reply) => {
     const body = parseBody(createThreadAndRunBody, request.body);
-    const { run, thread } = await runs.createThreadAndRun(request.projectId, body);
-    if (body.stream) return streamRun(request, reply, bus, run.id, 0, [{ event: 'thread.created', data: thread }]);
-    return run;
+    if (!body.stream) return (await runs.createThreadAndRun(request.projectId, body)).run;
+    return withStreamSlot(request.callerKey, async (release) => {
+      const { run, thread } = await runs.createThreadAndRun(request.projectId, body);
+      return streamRun(request, reply, bus, run.id, 0, [{ event: 'thread.created', data: thread }], release);
+    });
   });
 
   app.post<ThreadParams>('/threads/:thread_id/runs', async (request, reply) => {
     const include = parseInclude(request.query);
     const body = parseBody(createRunBody, request.body);
-    const run = await runs.create(request.projectId, request.params.thread_id, body, include.length > 0);
-    if (body.stream) return streamRun(request, reply, bus, run.id, 0);
-    return run;
+    const create = () => runs.create(request.projectId, request.params.thread_id, body, include.length > 0);
+    if (!body.stream) return create();
+    return withStreamSlot(request.callerKey, async (release) => streamRun(request, reply, bus, (await create()).id, 0, [], release));
   });
 
   app.get<ThreadParams>('/threads/:thread_id/runs', async (request) => {
@@ -67,10 +82,12 @@ export function runRoutes(app: FastifyInstance, deps: Deps): void {
   app.post<RunParams>('/threads/:thread_id/runs/:run_id/submit_tool_outputs', async (request, reply) => {
     const body = parseBody(submitToolOutputsBody, request.body);
     const { thread_id, run_id } = request.params;
-    const from = bus.nextSeq(run_id);
-    const run = await runs.submitToolOutputs(request.projectId, thread_id, run_id, body.tool_outputs);
-    if (body.stream) return streamRun(request, reply, bus, run.id, from);
-    return run;
+    const submit = () => runs.submitToolOutputs(request.projectId, thread_id, run_id, body.tool_outputs);
+    if (!body.stream) return submit();
+    return withStreamSlot(request.callerKey, async (release) => {
+      const from = bus.nextSeq(run_id);
+      return streamRun(request, reply, bus, (await submit()).id, from, [], release);
+    });
   });
 
   app.get<RunParams>('/threads/:thread_id/runs/:run_id/steps', async (request) => {
