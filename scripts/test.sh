@@ -3,6 +3,8 @@
 # 4.x/5.x/6.x against a listening server) on SQLite and on PostgreSQL.
 #   OA_TEST_BACKENDS=sqlite npm test     # one backend only
 #   npm test -- test/e2e/files.test.ts   # some files only
+# The robustness suite (test/robustness/) runs here in its bounded form; `npm run robustness`
+# runs it in full (OA_ROBUSTNESS=full).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +29,7 @@ if [ "$#" -gt 0 ]; then
 else
   shopt -s globstar nullglob
   files=()
-  for f in test/unit/**/*.test.ts test/e2e/**/*.test.ts; do
+  for f in test/unit/**/*.test.ts test/e2e/**/*.test.ts test/robustness/**/*.test.ts; do
     [[ "$f" == *node_modules* ]] || files+=("$f")
   done
 fi
