@@ -50,6 +50,8 @@ export interface SandboxLimits {
   idleTimeoutMs: number;
   /** Host uid the sandboxed code runs as (0: root, though without capabilities, in a user namespace). */
   sandboxUid: number;
+  /** Whether risky system calls (io_uring, bpf, userfaultfd, perf, keyrings, mounts, ptrace…) are blocked by seccomp. */
+  seccomp: boolean;
 }
 
 /** An input file for `/mnt/data`. */

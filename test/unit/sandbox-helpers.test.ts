@@ -18,6 +18,7 @@ import { candidateNames, placeFile, sanitizeFileName } from '../../src/sandbox/b
 import { missingPackages } from '../../src/sandbox/bwrap/probe-sandbox.js';
 import { readDataFile } from '../../src/sandbox/bwrap/read-data-file.js';
 import { sandboxCommand } from '../../src/sandbox/bwrap/sandbox-command.js';
+import { seccompProgram } from '../../src/sandbox/bwrap/seccomp-filter.js';
 import { changedFiles, scanDataDir } from '../../src/sandbox/bwrap/scan-data-dir.js';
 
 const options = resolveOptions({ root: '/srv/oa/sandbox', memoryBytes: 256 * 1024 * 1024, maxProcesses: 16, runAs: null });
@@ -236,11 +237,11 @@ describe('availability messages and the command line', () => {
   it('isolates: no network, no capabilities, no nested user namespaces, a cleared environment, nothing of the host but /usr and a few /etc files', () => {
     const argv = sandboxCommand(
       options,
-      { dataFd: 3, dataMount: '/mnt/data', readOnlyData: [{ fd: 4, sandbox: '/opt/sandbox/kernel.py' }], cgroupProcs: ['/sys/fs/cgroup/pids/x/cgroup.procs'], rlimitMemory: false, rlimitProcesses: false, runAs: { uid: 65534, gid: 65534 } },
+      { dataFd: 3, dataMount: '/mnt/data', readOnlyData: [{ fd: 4, sandbox: '/opt/sandbox/kernel.py' }], seccompFd: 5, cgroupProcs: ['/sys/fs/cgroup/pids/x/cgroup.procs'], rlimitMemory: false, rlimitProcesses: false, runAs: { uid: 65534, gid: 65534 } },
       ['/usr/bin/python3', '-I', '-B', '/opt/sandbox/kernel.py'],
     );
     const text = argv.join(' ');
-    for (const flag of ['--unshare-all', '--unshare-user', '--disable-userns', '--cap-drop ALL', '--die-with-parent', '--new-session', '--clearenv', '--tmpfs /usr/local', '--bind-fd 3 /mnt/data']) {
+    for (const flag of ['--seccomp 5', '--unshare-all', '--unshare-user', '--disable-userns', '--cap-drop ALL', '--die-with-parent', '--new-session', '--clearenv', '--tmpfs /usr/local', '--bind-fd 3 /mnt/data']) {
       assert.ok(text.includes(flag), flag);
     }
     assert.ok(text.includes('--reuid 65534 --regid 65534 --clear-groups --pdeathsig KILL'));
@@ -257,11 +258,31 @@ describe('availability messages and the command line', () => {
   it('adds RLIMIT_AS at the memory limit and RLIMIT_NPROC when asked', () => {
     const argv = sandboxCommand(
       options,
-      { dataFd: 3, dataMount: '/mnt/data', readOnlyData: [], cgroupProcs: [], rlimitMemory: true, rlimitProcesses: true, runAs: null },
+      { dataFd: 3, dataMount: '/mnt/data', readOnlyData: [], seccompFd: null, cgroupProcs: [], rlimitMemory: true, rlimitProcesses: true, runAs: null },
       ['/usr/bin/python3'],
     );
     assert.ok(argv.includes(`--as=${256 * 1024 * 1024}`));
     assert.ok(argv.some((a) => a.startsWith('--nproc=')));
     assert.ok(!argv.includes('--reuid'));
+    assert.ok(!argv.includes('--seccomp'));
+  });
+
+  it('builds a seccomp program: arch check, blocked calls to EPERM, the rest allowed', () => {
+    const program = seccompProgram('x64')!;
+    assert.equal(program.length % 8, 0);
+    const insn = (i: number) => ({ code: program.readUInt16LE(i * 8), jt: program[i * 8 + 2]!, jf: program[i * 8 + 3]!, k: program.readUInt32LE(i * 8 + 4) });
+    const n = program.length / 8;
+    assert.deepEqual(insn(0), { code: 0x20, jt: 0, jf: 0, k: 4 });
+    assert.equal(insn(1).k, 0xc000003e);
+    assert.equal(insn(2).k, 0x80000000);
+    assert.equal(insn(n - 2).k, 0x7fff0000);
+    assert.equal(insn(n - 1).k, 0x50001);
+    // Every conditional jump lands on the EPERM return.
+    for (let i = 4; i < n - 2; i++) assert.equal(i + 1 + insn(i).jt, n - 1, `instruction ${i}`);
+    const blocked = Array.from({ length: n - 6 }, (_, j) => insn(5 + j).k);
+    for (const nr of [425, 321, 323, 298, 250, 165, 272, 101]) assert.ok(blocked.includes(nr), String(nr));
+    assert.ok(!blocked.includes(0) && !blocked.includes(56) && !blocked.includes(57)); // read, clone, fork
+    assert.equal(seccompProgram('arm64')!.readUInt32LE(12), 0xc00000b7);
+    assert.equal(seccompProgram('ia32'), null);
   });
 });

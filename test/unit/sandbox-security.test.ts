@@ -78,6 +78,29 @@ except OSError:
     assert.equal(r.stdout, '1000 1000 0000000000000000 1\nTrue\nsetuid denied\n');
   });
 
+  it('blocks risky system calls with seccomp (io_uring, bpf, userfaultfd, perf, keyrings, mount, unshare, ptrace)', { skip: !['x64', 'arm64'].includes(process.arch) && 'no table for this architecture' }, async () => {
+    assert.ok(availability.ok && availability.limits.seccomp);
+    const numbers = process.arch === 'x64'
+      ? { io_uring_setup: 425, bpf: 321, userfaultfd: 323, perf_event_open: 298, keyctl: 250, mount: 165, unshare: 272, ptrace: 101, getpid: 39 }
+      : { io_uring_setup: 425, bpf: 280, userfaultfd: 282, perf_event_open: 241, keyctl: 219, mount: 40, unshare: 97, ptrace: 117, getpid: 172 };
+    const r = await py(
+      session,
+      `import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+out = {}
+for name, nr in ${JSON.stringify(numbers)}.items():
+    ctypes.set_errno(0)
+    ret = libc.syscall(nr, 0, 0, 0, 0, 0)
+    out[name] = 'ok' if ret >= 0 else errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+print(out)`,
+    );
+    assert.equal(r.error, null, JSON.stringify(r.error));
+    const out = JSON.parse(r.stdout.trim().replace(/'/g, '"')) as Record<string, string>;
+    assert.equal(out.getpid, 'ok');
+    for (const name of ['io_uring_setup', 'bpf', 'userfaultfd', 'perf_event_open', 'keyctl', 'mount', 'unshare', 'ptrace']) assert.equal(out[name], 'EPERM', name);
+    await assertUsable(session);
+  });
+
   it('runs as an unprivileged host uid when the server is root', { skip: process.getuid?.() !== 0 && 'not running as root' }, async () => {
     assert.ok(availability.ok);
     assert.equal(availability.limits.sandboxUid, 65534);

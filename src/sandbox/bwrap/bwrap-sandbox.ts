@@ -17,6 +17,7 @@ import { type BwrapSandboxOptions, NOBODY, type ResolvedOptions, type RunAs, res
 import { type ProbeResult, probeSandbox } from './probe-sandbox.js';
 import { removeTree } from './remove-tree.js';
 import { MPL_DIR, SANDBOX_UID } from './sandbox-command.js';
+import { seccompProgram } from './seccomp-filter.js';
 import { SessionHandle } from './session-handle.js';
 
 interface Setup {
@@ -186,13 +187,16 @@ export class BwrapSandbox implements Sandbox {
     await removeStaleInstances(root, this.instance);
     const cacheDir = join(this.instanceDir, '.cache');
     await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+    const program = seccompProgram();
+    const seccompFile = program ? join(this.instanceDir, 'seccomp.bpf') : null;
+    if (program && seccompFile) await writeFile(seccompFile, program);
     const candidates: RunAs[] =
       this.options.runAs !== 'auto' ? [this.options.runAs] : process.getuid?.() === 0 ? [NOBODY, null] : [null];
     let probe: ProbeResult = { ok: false, reason: 'not probed' };
     let runAs: RunAs = null;
     for (const candidate of candidates) {
       runAs = candidate;
-      probe = await probeSandbox(this.options, cacheDir, runAs, signal);
+      probe = await probeSandbox(this.options, cacheDir, runAs, seccompFile, signal);
       if (probe.ok) break;
     }
     if (!probe.ok) return { availability: probe, ctx: null };
@@ -221,10 +225,11 @@ export class BwrapSandbox implements Sandbox {
       maxSessions: o.maxSessions,
       idleTimeoutMs: o.idleTimeoutMs,
       sandboxUid: runAs?.uid ?? process.getuid?.() ?? 0,
+      seccomp: seccompFile !== null,
     };
     return {
       availability: { ok: true, limits },
-      ctx: { options: o, readOnlyFiles, kernelPath: '/opt/sandbox/kernel.py', cgroups, runAs },
+      ctx: { options: o, readOnlyFiles, kernelPath: '/opt/sandbox/kernel.py', cgroups, runAs, seccompFile },
     };
   }
 }

@@ -22,6 +22,8 @@ export interface SessionContext {
   cgroups: CgroupHost | null;
   /** Host uid/gid of the sandboxed processes (null: the server's). */
   runAs: RunAs;
+  /** Host file holding the seccomp program, or null when there is none for this architecture. */
+  seccompFile: string | null;
 }
 
 export const DATA_MOUNT = '/mnt/data';
@@ -208,13 +210,14 @@ export class BwrapSession {
     const maxLineBytes = 12 * options.maxOutputBytes + Math.ceil((FIGURE_BYTES * 4) / 3) + (1 << 20);
     let fds: SandboxFds | null = null;
     try {
-      fds = await openSandboxFds(this.dir, this.ctx.readOnlyFiles);
+      fds = await openSandboxFds(this.dir, this.ctx.readOnlyFiles, this.ctx.seccompFile);
       const argv = sandboxCommand(
         options,
         {
           dataFd: fds.dataFd,
           dataMount: DATA_MOUNT,
           readOnlyData: fds.readOnlyData,
+          seccompFd: fds.seccompFd,
           cgroupProcs: cgroup?.procsFiles() ?? [],
           rlimitMemory: !cgroups?.has('memory'),
           rlimitProcesses: rlimitProcesses(cgroups, this.ctx.runAs),

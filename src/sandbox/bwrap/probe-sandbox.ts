@@ -35,7 +35,13 @@ print(json.dumps({"modules": found}))
  * Whether sandboxes can run here: the binaries exist, bubblewrap can create its namespaces, and
  * Debian's Python imports numpy, pandas and matplotlib inside one. Builds the font cache as it goes.
  */
-export async function probeSandbox(options: ResolvedOptions, cacheDir: string, runAs: RunAs, signal?: AbortSignal): Promise<ProbeResult> {
+export async function probeSandbox(
+  options: ResolvedOptions,
+  cacheDir: string,
+  runAs: RunAs,
+  seccompFile: string | null,
+  signal?: AbortSignal,
+): Promise<ProbeResult> {
   const binaries: Array<[string, string]> = [
     [options.bwrapPath, 'bubblewrap (apt-get install bubblewrap)'],
     [options.pythonPath, 'Python 3 (apt-get install python3)'],
@@ -51,10 +57,10 @@ export async function probeSandbox(options: ResolvedOptions, cacheDir: string, r
     }
   }
   await chown(cacheDir, runAs?.uid ?? process.getuid?.() ?? 0, runAs?.gid ?? process.getgid?.() ?? 0);
-  const fds = await openSandboxFds(cacheDir, []);
+  const fds = await openSandboxFds(cacheDir, [], seccompFile);
   const argv = sandboxCommand(
     options,
-    { dataFd: fds.dataFd, dataMount: '/mnt/data', readOnlyData: [], cgroupProcs: [], rlimitMemory: false, rlimitProcesses: false, runAs },
+    { dataFd: fds.dataFd, dataMount: '/mnt/data', readOnlyData: [], seccompFd: fds.seccompFd, cgroupProcs: [], rlimitMemory: false, rlimitProcesses: false, runAs },
     [options.pythonPath, '-I', '-B', '-c', PROBE],
   );
   const run = await runCaptured(argv, fds.inherit, Math.max(60_000, options.startTimeoutMs), signal).finally(() => fds.close());

@@ -11,6 +11,8 @@ export interface SandboxMounts {
   dataMount: string;
   /** Child fds of host files copied read-only into the sandbox (kernel script, font cache, /etc/passwd). */
   readOnlyData: Array<{ fd: number; sandbox: string }>;
+  /** Child fd of a seccomp BPF program (see seccomp-filter.ts), or null for none. */
+  seccompFd: number | null;
   /** `cgroup.procs` files the process joins before it execs bubblewrap. */
   cgroupProcs: string[];
   /** Apply RLIMIT_AS (when memory is not capped by a cgroup) and RLIMIT_NPROC (when pids are not, and the uid is a dedicated one). */
@@ -79,6 +81,7 @@ function bwrapArgs(options: ResolvedOptions, mounts: SandboxMounts): string[] {
   );
   for (const file of mounts.readOnlyData) args.push('--perms', '0444', '--ro-bind-data', String(file.fd), file.sandbox);
   args.push('--bind-fd', String(mounts.dataFd), mounts.dataMount, '--chdir', mounts.dataMount);
+  if (mounts.seccompFd !== null) args.push('--seccomp', String(mounts.seccompFd));
   args.push('--clearenv');
   const env: Record<string, string> = {
     PATH: '/usr/bin:/bin',
