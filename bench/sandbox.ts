@@ -65,20 +65,20 @@ const BWRAP_PASS = [
   '--proc', '/proc', '--dev', '/dev', PYTHON, '-c', 'pass',
 ];
 
-async function coldStarts(root: string, runs: number, spareSessions: number): Promise<{ times: number[]; limits: SandboxLimits | null }> {
-  const sandbox = new BwrapSandbox({ root, spareSessions });
+async function coldStarts(root: string, runs: number, spare: boolean): Promise<{ times: number[]; limits: SandboxLimits | null }> {
+  const sandbox = new BwrapSandbox({ root, spare });
   try {
     const availability = await sandbox.available();
     if (!availability.ok) throw new Error(`sandbox not available: ${availability.reason}`);
-    if (spareSessions > 0) {
+    if (spare) {
       // The first session has no spare yet; it leaves one behind.
       await (await sandbox.session('warm-up')).exec(COLD_CELL);
     }
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
-      if (spareSessions > 0) await sleep(3000); // let the spare finish starting, as between real runs
+      if (spare) await sleep(3000); // let the spare finish starting, as between real runs
       const t = performance.now();
-      const session = await sandbox.session(`cold-${spareSessions}-${i}`);
+      const session = await sandbox.session(`cold-${spare ? 'spare' : 'none'}-${i}`);
       const result = await session.exec(COLD_CELL);
       times.push(performance.now() - t);
       if (result.error) throw new Error(`cold cell failed: ${result.error.name}: ${result.error.value}`);
@@ -91,7 +91,7 @@ async function coldStarts(root: string, runs: number, spareSessions: number): Pr
 }
 
 async function warmExecs(root: string, warmRuns: number, chartRuns: number): Promise<{ warm: number[]; chart: number[] }> {
-  const sandbox = new BwrapSandbox({ root, spareSessions: 0 });
+  const sandbox = new BwrapSandbox({ root, spare: false });
   try {
     const session = await sandbox.session('warm');
     await session.exec('1+1');
@@ -129,8 +129,8 @@ async function main(): Promise<void> {
     const mplEnv = { MPLCONFIGDIR: join(work, 'mpl'), MPLBACKEND: 'Agg' };
     timeCommand([PYTHON, '-c', COLD_CELL], 1, mplEnv);
     const hostImports = timeCommand([PYTHON, '-c', COLD_CELL], Math.min(coldRuns, 10), mplEnv);
-    const cold = await coldStarts(join(work, 'cold'), coldRuns, 0);
-    const spare = await coldStarts(join(work, 'spare'), spareRuns, 1);
+    const cold = await coldStarts(join(work, 'cold'), coldRuns, false);
+    const spare = await coldStarts(join(work, 'spare'), spareRuns, true);
     const { warm, chart } = await warmExecs(join(work, 'warm'), warmRuns, 20);
 
     const row = (name: string, values: number[], note = '') =>

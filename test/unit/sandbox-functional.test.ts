@@ -211,7 +211,7 @@ open('/tmp/scratch.txt', 'w').write('not returned')`);
 
 describe('sandbox session lifecycle', { skip }, () => {
   it('evicts the least recently used idle session and rebuilds it on use', async () => {
-    const small = new BwrapSandbox({ root: join(work, 'lru'), maxSessions: 2, eagerStart: false, spareSessions: 0 });
+    const small = new BwrapSandbox({ root: join(work, 'lru'), maxSessions: 2, eagerStart: false, spare: false });
     others.push(small);
     const a = await small.session('a', [file('f-a', 'a.txt', 'from a')]);
     await a.exec('v = "a"');
@@ -230,7 +230,7 @@ describe('sandbox session lifecycle', { skip }, () => {
   });
 
   it('refuses a new session when every slot is busy', async () => {
-    const one = new BwrapSandbox({ root: join(work, 'busy'), maxSessions: 1, execTimeoutMs: 5000, spareSessions: 0 });
+    const one = new BwrapSandbox({ root: join(work, 'busy'), maxSessions: 1, execTimeoutMs: 5000, spare: false });
     others.push(one);
     const a = await one.session('a');
     const running = a.exec('import time\ntime.sleep(1)\n"done"');
@@ -241,7 +241,7 @@ describe('sandbox session lifecycle', { skip }, () => {
   });
 
   it('closes an idle session and deletes its directory', async () => {
-    const quick = new BwrapSandbox({ root: join(work, 'idle'), idleTimeoutMs: 300, spareSessions: 0 });
+    const quick = new BwrapSandbox({ root: join(work, 'idle'), idleTimeoutMs: 300, spare: false });
     others.push(quick);
     const s = await quick.session('idle');
     await s.exec("open('/mnt/data/x', 'w').write('x')");
@@ -272,7 +272,7 @@ describe('sandbox session lifecycle', { skip }, () => {
       memoryBytes: 768 * 1024 * 1024,
       maxProcesses: 8,
       maxSessions: 8,
-      spareSessions: 0,
+      spare: false,
       execTimeoutMs: 10_000,
     });
     others.push(plain);

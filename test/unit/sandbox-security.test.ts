@@ -31,7 +31,7 @@ process.env.OA_SANDBOX_TEST_SECRET = SECRET; // must not reach the sandbox's env
 
 const limits = { memoryBytes: MEMORY_BYTES, maxProcesses: 32, maxOutputBytes: 1024 * 1024 };
 const sandbox = new BwrapSandbox({ root: join(dataDir, 'sandbox'), execTimeoutMs: 30_000, ...limits });
-const strict = new BwrapSandbox({ root: join(dataDir, 'sandbox'), execTimeoutMs: EXEC_TIMEOUT_MS, spareSessions: 0, ...limits });
+const strict = new BwrapSandbox({ root: join(dataDir, 'sandbox'), execTimeoutMs: EXEC_TIMEOUT_MS, spare: false, ...limits });
 const availability = await sandbox.available();
 const skip = availability.ok ? false : `sandbox not available here: ${availability.reason}`;
 

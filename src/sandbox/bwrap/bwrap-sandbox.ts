@@ -40,6 +40,7 @@ export class BwrapSandbox implements Sandbox {
   private readonly creating = new Map<string, Promise<BwrapSession>>();
   /** A session started ahead under a placeholder name, adopted by the next new key. */
   private spare: BwrapSession | null = null;
+  private refilling = false;
   private closed = false;
 
   constructor(options: BwrapSandboxOptions) {
@@ -99,7 +100,10 @@ export class BwrapSandbox implements Sandbox {
     const made = spare
       ? spare.adopt(key, dir, hadState, onIdle).then(
           () => spare,
-          () => BwrapSession.create(ctx, key, dir, hadState, onIdle),
+          async () => {
+            await spare.close();
+            return BwrapSession.create(ctx, key, dir, hadState, onIdle);
+          },
         )
       : BwrapSession.create(ctx, key, dir, hadState, onIdle);
     const creating = made
@@ -122,20 +126,24 @@ export class BwrapSandbox implements Sandbox {
 
   /** Starts a spare session (a kernel with its libraries imported) for the next new key. */
   private refillSpare(ctx: SessionContext): void {
-    if (this.closed || this.spare || this.options.spareSessions < 1) return;
+    if (this.closed || this.spare || this.refilling || !this.options.spare) return;
+    this.refilling = true;
     const dir = join(this.instanceDir, `spare-${randomBytes(6).toString('hex')}`);
-    const making = BwrapSession.create(ctx, '(spare)', dir, false, null);
-    void making.then(
-      (spare) => {
-        if (this.closed) return void spare.close();
-        this.spare = spare;
-        spare.ensureKernel().catch(() => {
-          if (this.spare === spare) this.spare = null;
-          void spare.close();
-        });
-      },
-      () => undefined,
-    );
+    void BwrapSession.create(ctx, '(spare)', dir, false, null)
+      .then(
+        (spare) => {
+          if (this.closed) return void spare.close();
+          this.spare = spare;
+          spare.ensureKernel().catch(() => {
+            if (this.spare === spare) this.spare = null;
+            void spare.close();
+          });
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        this.refilling = false;
+      });
   }
 
   /** Closes least recently used idle sessions until one more fits; throws when all are busy. */

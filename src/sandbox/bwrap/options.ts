@@ -44,11 +44,11 @@ export interface BwrapSandboxOptions {
   /** Start the Python process when a session is created rather than at its first exec, default true. */
   eagerStart?: boolean;
   /**
-   * Sessions kept started ahead (libraries imported, no code run), adopted by new keys so they start
-   * in milliseconds; default 1 (about 100 MB), refilled after each use, the first one after the
-   * first session. 0 disables.
+   * Keep one session started ahead (libraries imported, no code run), adopted by the next new key
+   * so it starts in milliseconds; refilled after each use, the first one after the first session.
+   * Default true (about 100 MB while idle).
    */
-  spareSessions?: number;
+  spare?: boolean;
   /**
    * Host uid/gid the sandbox runs as (its uid 1000 maps to it); null keeps the server's own.
    * 'auto' (default): nobody (65534) when the server runs as root, so that even an escape from the
@@ -91,7 +91,7 @@ export function resolveOptions(options: BwrapSandboxOptions): ResolvedOptions {
     cgroups: options.cgroups ?? 'auto',
     cgroupRoot: options.cgroupRoot ?? '/sys/fs/cgroup',
     eagerStart: options.eagerStart ?? true,
-    spareSessions: options.spareSessions ?? 1,
+    spare: options.spare ?? true,
     runAs: options.runAs ?? 'auto',
   };
   for (const key of ['memoryBytes', 'maxProcesses', 'cpus', 'cpuSecondsPerProcess', 'maxFileBytes', 'maxOpenFiles', 'tmpBytes',

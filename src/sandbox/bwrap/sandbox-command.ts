@@ -48,7 +48,7 @@ export function sandboxCommand(options: ResolvedOptions, mounts: SandboxMounts, 
   if (mounts.rlimitMemory) limits.push(`--as=${options.memoryBytes}`);
   else limits.push(`--as=${Math.max(2 * options.memoryBytes, options.memoryBytes + 1024 * 1024 * 1024)}`);
   // RLIMIT_NPROC counts every process of the uid on the host: one budget for all sessions.
-  if (mounts.rlimitProcesses) limits.push(`--nproc=${options.maxProcesses * (options.maxSessions + options.spareSessions + 1) + 64}`);
+  if (mounts.rlimitProcesses) limits.push(`--nproc=${options.maxProcesses * (options.maxSessions + 2) + 64}`);
   return [
     '/bin/sh', '-c', JOIN_CGROUPS, 'sh', ...mounts.cgroupProcs, '--',
     options.setprivPath, ...(mounts.runAs ? ['--reuid', String(mounts.runAs.uid), '--regid', String(mounts.runAs.gid), '--clear-groups'] : []),
