@@ -1,4 +1,5 @@
 import type { BlobStore } from '../blobs/blob-store.js';
+import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -7,16 +8,8 @@ import type { SearchIndex } from '../search/search-index.js';
 import type { Store } from '../store/store.js';
 import type { Authenticator } from './auth.js';
 
-export interface Limits {
-  bodyBytes: number;
-  fileBytes: number;
-  uploadPartBytes: number;
-  uploadBytes: number;
-  /** Requests per minute per API key (0: no limit). */
-  requestsPerMinute: number;
-  /** Open streams per API key (0: no limit). */
-  streamsPerKey: number;
-}
+/** Size and rate limits, as configured. */
+export type Limits = Config['limits'];
 
 /** The HTTP layer's handle on the run workers. */
 export interface RunControl {

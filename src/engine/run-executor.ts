@@ -283,22 +283,7 @@ export class RunExecution {
         if (first) await this.openNewMessage();
         const open = this.openMessage!;
         open.text += part.text;
-        this.emit({
-          event: 'thread.message.delta',
-          data: {
-            id: open.message.id,
-            object: 'thread.message.delta',
-            delta: {
-              content: [
-                {
-                  index: open.images.length,
-                  type: 'text',
-                  text: first ? { value: part.text, annotations: [] } : { value: part.text },
-                },
-              ],
-            },
-          },
-        });
+        this.emitText(open, first ? { value: part.text, annotations: [] } : { value: part.text });
         return;
       }
       case 'tool-call-start': {
@@ -347,6 +332,15 @@ export class RunExecution {
     }
   }
 
+  /** A delta of the open message's text part (after its images). */
+  private emitText(open: OpenMessage, text: Record<string, unknown>): void {
+    this.emitContent(open.message.id, [{ index: open.images.length, type: 'text', text }]);
+  }
+
+  private emitContent(messageId: string, content: Array<Record<string, unknown> & { index: number; type: string }>): void {
+    this.emit({ event: 'thread.message.delta', data: { id: messageId, object: 'thread.message.delta', delta: { content } } });
+  }
+
   private emitToolDelta(call: Record<string, unknown> & { index: number; type: string }): void {
     this.emit({
       event: 'thread.run.step.delta',
@@ -373,16 +367,7 @@ export class RunExecution {
     this.emitStep('thread.run.step.in_progress', step);
     this.emitMessage('thread.message.created', message);
     this.emitMessage('thread.message.in_progress', message);
-    if (images.length) {
-      this.emit({
-        event: 'thread.message.delta',
-        data: {
-          id: message.id,
-          object: 'thread.message.delta',
-          delta: { content: images.map((file_id, index) => ({ index, type: 'image_file', image_file: { file_id } })) },
-        },
-      });
-    }
+    if (images.length) this.emitContent(message.id, images.map((file_id, index) => ({ index, type: 'image_file', image_file: { file_id } })));
   }
 
   /** Ends the open message: `completed`, or incomplete for a reason; then completes its step. */
@@ -421,24 +406,7 @@ export class RunExecution {
       ...citationAnnotations(open.text, this.fileSearch.sources),
       ...filePathAnnotations(open.text, this.code.links),
     ].sort((a, b) => a.start_index - b.start_index);
-    if (annotations.length) {
-      this.emit({
-        event: 'thread.message.delta',
-        data: {
-          id: open.message.id,
-          object: 'thread.message.delta',
-          delta: {
-            content: [
-              {
-                index: open.images.length,
-                type: 'text',
-                text: { annotations: annotations.map((a, i) => ({ index: i, ...a })) },
-              },
-            ],
-          },
-        },
-      });
-    }
+    if (annotations.length) this.emitText(open, { annotations: annotations.map((a, i) => ({ index: i, ...a })) });
     return annotations;
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { unixSeconds } from '../core/clock.js';
 import { toWireStep, type Run, type RunStep } from '../core/wire.js';
 import type { EngineDeps } from './deps.js';
+import { ClaimLoop } from '../jobs/claim-loop.js';
 import { RunExecution } from './run-executor.js';
 import { finishStep, incompleteMessage } from './run-records.js';
 
@@ -26,18 +27,27 @@ export interface WorkerOptions {
 export class RunWorker {
   readonly id = `worker_${randomBytes(6).toString('hex')}`;
   private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  private stopped = false;
-  private wake: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
+  private readonly claims: ClaimLoop;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
     private readonly deps: EngineDeps,
     private readonly options: WorkerOptions,
-  ) {}
+  ) {
+    this.claims = new ClaimLoop({
+      pollMs: options.pollMs,
+      hasCapacity: () => this.active.size < this.options.concurrency,
+      claimOne: async () => {
+        const next = await this.deps.store.runs.claim(this.id, this.deps.clock.nowMs(), this.options.leaseMs);
+        if (next) this.execute(next.projectId, next.run, next.includeContent);
+        return !!next;
+      },
+      onError: (err) => this.deps.logger.error({ err }, 'claiming a run failed'),
+    });
+  }
 
   start(): void {
-    this.loop = this.claimLoop();
+    this.claims.start();
     const heartbeat = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
     const maintenance = setInterval(() => void this.maintain(false), this.options.pollMs);
     heartbeat.unref();
@@ -48,7 +58,7 @@ export class RunWorker {
 
   /** A run was queued: look for work now rather than at the next poll. */
   notify(): void {
-    this.wake?.();
+    this.claims.notify();
   }
 
   /** Aborts a run this process is executing (cancel); false when it runs elsewhere or not at all. */
@@ -64,41 +74,13 @@ export class RunWorker {
   }
 
   async stop(graceMs = 5000): Promise<void> {
-    this.stopped = true;
     for (const t of this.timers) clearInterval(t);
-    this.wake?.();
-    await this.loop;
+    await this.claims.stop();
     const all = Promise.all([...this.active.values()].map((a) => a.done));
     const timeout = new Promise<void>((r) => setTimeout(r, graceMs).unref());
     await Promise.race([all, timeout]);
     for (const id of this.active.keys()) this.abort(id, 'shutdown');
     await all;
-  }
-
-  private async claimLoop(): Promise<void> {
-    while (!this.stopped) {
-      let claimed = false;
-      if (this.active.size < this.options.concurrency) {
-        try {
-          const next = await this.deps.store.runs.claim(this.id, this.deps.clock.nowMs(), this.options.leaseMs);
-          if (next) {
-            claimed = true;
-            this.execute(next.projectId, next.run, next.includeContent);
-          }
-        } catch (err) {
-          this.deps.logger.error({ err }, 'claiming a run failed');
-        }
-      }
-      if (claimed) continue;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.options.pollMs);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
   }
 
   private execute(projectId: string, run: Run, includeContent: boolean): void {

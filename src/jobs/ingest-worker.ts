@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { unixSeconds, type Clock } from '../core/clock.js';
 import { ExtractError } from '../ingest/extract-types.js';
 import { ingestFile, type IngestDeps } from '../ingest/ingest-file.js';
+import { ClaimLoop } from './claim-loop.js';
 import { ModelError } from '../model/language-model.js';
 import type { Store, StoredVectorStoreFile } from '../store/store.js';
 
@@ -27,24 +28,33 @@ export interface IngestWorkerOptions {
 export class IngestWorker {
   readonly id = `ingest_${randomBytes(6).toString('hex')}`;
   private readonly active = new Map<string, { job: StoredVectorStoreFile; controller: AbortController; done: Promise<void> }>();
-  private stopped = false;
-  private wake: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
+  private readonly claims: ClaimLoop;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: IngestWorkerDeps,
     private readonly options: IngestWorkerOptions,
-  ) {}
+  ) {
+    this.claims = new ClaimLoop({
+      pollMs: options.pollMs,
+      hasCapacity: () => this.active.size < this.options.concurrency,
+      claimOne: async () => {
+        const job = await this.deps.store.vectorStoreFiles.claim(this.id, this.deps.clock.nowMs(), this.options.leaseMs);
+        if (job) this.run(job);
+        return !!job;
+      },
+      onError: (err) => this.deps.logger.error({ err }, 'claiming an ingestion job failed'),
+    });
+  }
 
   start(): void {
-    this.loop = this.claimLoop();
+    this.claims.start();
     this.timer = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
     this.timer.unref();
   }
 
   notify(): void {
-    this.wake?.();
+    this.claims.notify();
   }
 
   /** Resolves once no job is running or waiting in this process's view (tests, benchmarks). */
@@ -53,38 +63,10 @@ export class IngestWorker {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    this.wake?.();
-    await this.loop;
+    await this.claims.stop();
     for (const a of this.active.values()) a.controller.abort();
     await Promise.all([...this.active.values()].map((a) => a.done));
-  }
-
-  private async claimLoop(): Promise<void> {
-    while (!this.stopped) {
-      let claimed = false;
-      if (this.active.size < this.options.concurrency) {
-        try {
-          const job = await this.deps.store.vectorStoreFiles.claim(this.id, this.deps.clock.nowMs(), this.options.leaseMs);
-          if (job) {
-            claimed = true;
-            this.run(job);
-          }
-        } catch (err) {
-          this.deps.logger.error({ err }, 'claiming an ingestion job failed');
-        }
-      }
-      if (claimed) continue;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.options.pollMs);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
   }
 
   private run(job: StoredVectorStoreFile): void {
