@@ -40,6 +40,8 @@ class RunMoved extends Error {}
 
 const REQUIRES_ACTION_TTL_SECONDS = 600;
 const DEFAULT_OUTPUT_RESERVE = 4096;
+/** How often the text of a message being streamed is saved. */
+const TEXT_SAVE_MS = 1000;
 
 interface OpenMessage {
   step: RunStep;
@@ -47,8 +49,10 @@ interface OpenMessage {
   text: string;
   /** Images the run's code made before this message, shown above its text. */
   images: string[];
-  /** The inserts of the message and its step. */
+  /** The message's writes so far (the inserts, then periodic saves of the text): each waits for the last. */
   persisted: Promise<void>;
+  /** A save of the text due within a second of the first unsaved delta, so a crash loses at most that. */
+  saveTimer?: NodeJS.Timeout;
 }
 
 interface OpenToolStep {
@@ -284,6 +288,7 @@ export class RunExecution {
         const open = this.openMessage!;
         open.text += part.text;
         this.emitText(open, first ? { value: part.text, annotations: [] } : { value: part.text });
+        open.saveTimer ??= setTimeout(() => this.saveText(open), TEXT_SAVE_MS);
         return;
       }
       case 'tool-call-start': {
@@ -332,6 +337,15 @@ export class RunExecution {
     }
   }
 
+  /** Saves the text streamed so far (in the background, in order with the message's other writes). */
+  private saveText(open: OpenMessage): void {
+    open.saveTimer = undefined;
+    if (this.openMessage !== open) return;
+    const snapshot: Message = { ...open.message, content: this.contentOf(open, []) };
+    open.persisted = open.persisted.then(() => this.deps.store.messages.update(this.projectId, snapshot)).then(() => undefined);
+    open.persisted.catch(() => undefined);
+  }
+
   /** A delta of the open message's text part (after its images). */
   private emitText(open: OpenMessage, text: Record<string, unknown>): void {
     this.emitContent(open.message.id, [{ index: open.images.length, type: 'text', text }]);
@@ -377,6 +391,7 @@ export class RunExecution {
   ): Promise<void> {
     const open = this.openMessage!;
     this.openMessage = undefined;
+    clearTimeout(open.saveTimer);
     await open.persisted;
     const now = this.now();
     const annotations = this.annotate(open);
@@ -474,6 +489,7 @@ export class RunExecution {
     if (this.openMessage) {
       const open = this.openMessage;
       this.openMessage = undefined;
+      clearTimeout(open.saveTimer);
       await open.persisted;
       const reason = how === 'cancelled' ? 'run_cancelled' : how === 'failed' ? 'run_failed' : 'max_tokens';
       const message = incompleteMessage(

@@ -187,6 +187,14 @@ for (const backend of BACKENDS) {
         if (!partial) await sleep(20);
       }
       assert.equal(partial.status, 'in_progress');
+      // the text streamed so far is saved within about a second, so the crash keeps it
+      let saved = '';
+      while (!saved) {
+        saved = textOf((await client.messages.all(thread.id)).find((m) => m.id === partial!.id)!);
+        if (!saved && Date.now() > deadline + 3000) throw new Error('the streamed text was never saved');
+        if (!saved) await sleep(50);
+      }
+      assert.ok('Interrupted answer that never finishes'.startsWith(saved), saved);
       assert.equal((await client.runs.retrieve(thread.id, run.id)).status, 'in_progress');
       assert.equal((await client.runs.retrieve(queuedThread.id, queued.id)).status, 'queued');
       assert.equal(upstream.requests(queuedModel).length, 0);
@@ -218,6 +226,7 @@ for (const backend of BACKENDS) {
       assert.equal(interrupted.status, 'incomplete');
       assert.deepEqual(interrupted.incomplete_details, { reason: 'run_failed' });
       assert.ok(interrupted.incomplete_at !== null);
+      assert.equal(textOf(interrupted), saved, 'the text streamed before the crash is kept');
 
       const steps = await client.steps.list(thread.id, run.id);
       assert.equal(steps.data.length, 1);
@@ -226,7 +235,7 @@ for (const backend of BACKENDS) {
       assert.ok(steps.data[0].failed_at !== null);
       assert.equal(steps.data[0].last_error?.code, 'server_error');
 
-      // the thread is usable again and a new run sees the history (the interrupted answer had no stored text)
+      // the thread is usable again and a new run sees the history
       const next = await client.runs.createAndPoll(thread.id, { assistant_id: assistant.id });
       assert.equal(next.status, 'completed', JSON.stringify(next.last_error));
       const after = await client.messages.all(thread.id);
