@@ -42,6 +42,8 @@ export interface SandboxLimits {
   cpuSecondsPerProcess: number;
   /** Largest file the code can write (RLIMIT_FSIZE). */
   maxFileBytes: number;
+  /** What a session may write to /mnt/data beyond its input files, checked every second. */
+  maxDataBytes: number;
   /** Bytes kept of each of stdout and stderr per exec. */
   maxOutputBytes: number;
   /** Sessions alive at once; the least recently used idle one is closed to make room. */
@@ -119,7 +121,7 @@ export interface ExecError {
  * - `memory`: the memory limit (the process was killed, or an allocation raised MemoryError);
  * - `output`: stdout or stderr went over the cap and was truncated (or the process flooded the protocol and was killed);
  * - `processes`: the process/thread limit (fork or thread creation failed);
- * - `file_size`: a write went over the file-size limit;
+ * - `file_size`: a write went over the file-size limit, or the session's /mnt/data over its quota (the new files are then deleted);
  * - `killed`: stopped by the caller's signal or the session closing, or the process died by itself.
  */
 export type ExecLimit = 'timeout' | 'memory' | 'output' | 'processes' | 'file_size' | 'killed';

@@ -105,9 +105,13 @@ print(out)`,
     assert.ok(availability.ok);
     assert.equal(availability.limits.sandboxUid, 65534);
     await py(session, "open('/mnt/data/owner.txt', 'w').write('x')");
-    const instance = (await readdir(join(dataDir, 'sandbox'))).find((n) => /^\d+-/.test(n))!;
-    const dir = (await readdir(join(dataDir, 'sandbox', instance))).find((n) => n.startsWith('s-attacker-'))!;
-    assert.equal(statSync(join(dataDir, 'sandbox', instance, dir, 'owner.txt')).uid, 65534);
+    const owners: number[] = [];
+    for (const instance of (await readdir(join(dataDir, 'sandbox'))).filter((n) => /^\d+-/.test(n))) {
+      for (const dir of (await readdir(join(dataDir, 'sandbox', instance))).filter((n) => /^s-attacker-[0-9a-f]{12}$/.test(n))) {
+        owners.push(statSync(join(dataDir, 'sandbox', instance, dir, 'owner.txt')).uid);
+      }
+    }
+    assert.deepEqual(owners, [65534]);
   });
 
   it('has no network: 127.0.0.1 (PostgreSQL, a server of this test) refuses, the outside is unreachable', async () => {
@@ -330,6 +334,33 @@ for fd in range(3, 12):
     assert.equal(r.limit, 'output');
     assert.ok(process.memoryUsage().rss - rssBefore < 200 * 1024 * 1024);
     await assertUsable(session);
+  });
+
+  it('stops a session that fills /mnt/data past its quota and deletes what it wrote', async () => {
+    const small = new BwrapSandbox({ root: join(dataDir, 'sandbox'), maxDataBytes: 8 * 1024 * 1024, spare: false, execTimeoutMs: 30_000 });
+    try {
+      const s = await small.session('filler', [{ id: 'file-big-input', name: 'input.bin', read: () => Buffer.alloc(12 * 1024 * 1024, 1) }]);
+      const ok = await s.exec("open('/mnt/data/small.txt', 'w').write('kept')");
+      assert.equal(ok.limit, null);
+      const started = Date.now();
+      const r = await s.exec(`import os, time
+os.makedirs('/mnt/data/dump', exist_ok=True)
+for i in range(1000):
+    with open(f'/mnt/data/dump/part-{i}.bin', 'wb') as f:
+        f.write(os.urandom(1024 * 1024))
+    time.sleep(0.01)`);
+      assert.equal(r.limit, 'file_size');
+      assert.equal(r.error?.name, 'DiskQuotaError');
+      assert.ok(Date.now() - started < 20_000);
+      assert.deepEqual(r.files, []);
+      const after = await s.exec("import os\nsorted(os.listdir('/mnt/data')), os.path.getsize('/mnt/data/input.bin')");
+      assert.equal(after.restarted, true);
+      assert.equal(after.stdout, `(['input.bin', 'small.txt'], ${12 * 1024 * 1024})\n`);
+      const flood = await s.exec("import os\nos.makedirs('/mnt/data/many')\nfor i in range(20000):\n    open(f'/mnt/data/many/{i}', 'w').close()\nimport time; time.sleep(5)");
+      assert.equal(flood.limit, 'file_size');
+    } finally {
+      await small.close();
+    }
   });
 
   it('keeps sessions apart: no view of another session’s files or processes', async () => {

@@ -229,6 +229,7 @@ export class BwrapSandbox implements Sandbox {
       cpus: cgroups?.has('cpu') ? o.cpus : null,
       cpuSecondsPerProcess: o.cpuSecondsPerProcess,
       maxFileBytes: o.maxFileBytes,
+      maxDataBytes: o.maxDataBytes,
       maxOutputBytes: o.maxOutputBytes,
       maxSessions: o.maxSessions,
       idleTimeoutMs: o.idleTimeoutMs,

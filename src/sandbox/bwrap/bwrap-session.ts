@@ -1,8 +1,10 @@
-import { chown, mkdir, realpath, rename } from 'node:fs/promises';
+import { chown, mkdir, realpath, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type ExecResult, type PlacedFile, SandboxError, type SessionFile } from '../sandbox.js';
 import type { CgroupHost, KernelCgroup } from './cgroups.js';
 import { collectDataChanges } from './collect-data-changes.js';
+import { DiskGuard, removeCreated } from './disk-guard.js';
 import { buildExecResult } from './exec-result.js';
 import type { KernelConfig } from './kernel-protocol.js';
 import { KernelProcess } from './kernel-process.js';
@@ -11,7 +13,7 @@ import { placeFile, sanitizeFileName } from './place-file.js';
 import { removeTree } from './remove-tree.js';
 import { sandboxCommand } from './sandbox-command.js';
 import { type SandboxFds, openSandboxFds } from './sandbox-fds.js';
-import { scanDataDir } from './scan-data-dir.js';
+import { type DirSnapshot, scanDataDir } from './scan-data-dir.js';
 
 /** What every session of one sandbox instance shares. */
 export interface SessionContext {
@@ -30,6 +32,7 @@ export const DATA_MOUNT = '/mnt/data';
 const ABORT_GRACE_MS = 500;
 /** PNG bytes of all figures of one exec together. */
 const FIGURE_BYTES = 16 * 1024 * 1024;
+const DISK_CHECK_MS = 1000;
 
 /**
  * One session: a host directory bound at /mnt/data and, while alive, one kernel.py process in its
@@ -49,6 +52,14 @@ export class BwrapSession {
   private queue: Promise<unknown> = Promise.resolve();
   private pendingOps = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** /mnt/data as it was before the running exec, or after the last one: what a quota breach rolls back to. */
+  private baseline: DirSnapshot = new Map();
+  /** Bytes of the input files placed: not counted against the quota. */
+  private inputBytes = 0;
+  private placing = false;
+  private readonly disk: DiskGuard;
+  /** Set while a quota breach is being handled: the kill and the deletion of the new files. */
+  private diskCleanup: Promise<void> | null = null;
   closed = false;
 
   private constructor(
@@ -60,6 +71,10 @@ export class BwrapSession {
     private onIdle: ((session: BwrapSession) => void) | null,
   ) {
     this.stateGeneration = hadState ? -1 : null;
+    // While input files are being written, they are not the code's doing: no check then.
+    this.disk = new DiskGuard(() => this.currentDir, () => (this.placing ? Infinity : this.inputBytes + ctx.options.maxDataBytes), DISK_CHECK_MS, () => {
+      this.diskCleanup = this.onDiskOver();
+    });
   }
 
   /** A session with a new directory; `onIdle` null for a spare (started ahead, adopted later). */
@@ -104,18 +119,29 @@ export class BwrapSession {
   addFiles(files: readonly SessionFile[], signal?: AbortSignal): Promise<PlacedFile[]> {
     return this.serialize(async () => {
       const result: PlacedFile[] = [];
-      for (const file of files) {
-        let placed = this.placed.get(file.id);
-        if (!placed) {
-          signal?.throwIfAborted();
-          const name = await placeFile(this.dir, sanitizeFileName(file.name), file.read(), { owner: this.ctx.runAs, signal });
-          placed = { id: file.id, name, path: `${DATA_MOUNT}/${name}` };
-          this.placed.set(file.id, placed);
-        }
-        result.push(placed);
+      this.placing = true;
+      try {
+        await this.placeAll(files, result, signal);
+      } finally {
+        this.placing = false;
       }
+      this.baseline = await scanDataDir(this.dir);
       return result;
     });
+  }
+
+  private async placeAll(files: readonly SessionFile[], result: PlacedFile[], signal?: AbortSignal): Promise<void> {
+    for (const file of files) {
+      let placed = this.placed.get(file.id);
+      if (!placed) {
+        signal?.throwIfAborted();
+        const name = await placeFile(this.dir, sanitizeFileName(file.name), file.read(), { owner: this.ctx.runAs, signal });
+        placed = { id: file.id, name, path: `${DATA_MOUNT}/${name}` };
+        this.placed.set(file.id, placed);
+        this.inputBytes += (await stat(join(this.dir, name)).catch(() => null))?.size ?? 0;
+      }
+      result.push(placed);
+    }
   }
 
   exec(code: string, signal?: AbortSignal): Promise<ExecResult> {
@@ -165,11 +191,14 @@ export class BwrapSession {
     this.stateGeneration = this.generation;
     const cgroup = this.cgroup;
     const [before, countersBefore] = await Promise.all([scanDataDir(this.dir), cgroup?.counters()]);
+    this.baseline = before;
     const grace = Math.min(1000, options.execTimeoutMs * 0.2);
     const outcome = await kernel.exec(code, cell, { softMs: options.execTimeoutMs - grace, hardMs: options.execTimeoutMs, abortGraceMs: ABORT_GRACE_MS }, signal);
     const countersAfter = await cgroup?.counters();
     if (outcome.kind === 'died') await this.dropKernel();
+    await this.diskCleanup;
     const after = await scanDataDir(this.dir);
+    this.baseline = after;
     const changes = await collectDataChanges(this.dir, before, after, { maxBytes: options.maxReturnedFileBytes, maxFiles: options.maxReturnedFiles });
     const result = buildExecResult(
       {
@@ -193,6 +222,7 @@ export class BwrapSession {
   }
 
   private async startKernel(signal?: AbortSignal): Promise<KernelProcess> {
+    await this.diskCleanup;
     await this.dropKernel();
     const { options, cgroups } = this.ctx;
     const generation = ++this.generation;
@@ -232,6 +262,8 @@ export class BwrapSession {
       }
       this.kernel = kernel;
       this.cgroup = cgroup;
+      this.diskCleanup = null;
+      this.disk.start();
       return kernel;
     } catch (error) {
       await cgroup?.remove();
@@ -241,7 +273,15 @@ export class BwrapSession {
     }
   }
 
+  /** The quota is breached: stop everything that writes, then delete what is new since the baseline. */
+  private async onDiskOver(): Promise<void> {
+    await this.kernel?.kill('file_size');
+    await this.dropKernel();
+    await removeCreated(this.dir, this.baseline);
+  }
+
   private async dropKernel(): Promise<void> {
+    this.disk.stop();
     const kernel = this.kernel;
     const cgroup = this.cgroup;
     this.kernel = null;

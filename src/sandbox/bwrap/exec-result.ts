@@ -70,7 +70,7 @@ function classifyLimit(facts: ExecFacts, error: KernelError | null): ExecLimit |
   ) {
     return 'processes';
   }
-  if (error?.errno === EFBIG || exitCode === 128 + SIGXFSZ) return 'file_size';
+  if (died?.cause === 'file_size' || error?.errno === EFBIG || exitCode === 128 + SIGXFSZ) return 'file_size';
   if (died?.cause === 'timeout' || (outcome.kind === 'reply' && outcome.interrupted === 'timeout') || exitCode === 128 + SIGXCPU) return 'timeout';
   if (outcome.kind === 'reply' && (outcome.reply.stdoutDropped > 0 || outcome.reply.stderrDropped > 0)) return 'output';
   return died ? 'killed' : null;
@@ -92,6 +92,9 @@ function deathError(limit: ExecLimit | null, outcome: Extract<KernelOutcome, { k
     case 'processes':
       return died('ProcessLimitError', `The Python process hit the limit of ${options.maxProcesses} processes/threads and was stopped. ${LOST}`);
     case 'file_size':
+      if (outcome.cause === 'file_size') {
+        return died('DiskQuotaError', `The code wrote more than ${Math.round(options.maxDataBytes / (1024 * 1024))} MiB (or too many files) to /mnt/data: the files it created were deleted and the Python process was stopped. ${LOST}`);
+      }
       return died('FileSizeLimitError', `The Python process was killed for writing a file over ${Math.round(options.maxFileBytes / (1024 * 1024))} MiB. ${LOST}`);
     case 'killed':
       if (outcome.cause === 'abort') return died('KeyboardInterrupt', `The execution was cancelled. ${LOST}`);

@@ -13,7 +13,10 @@ export type KernelOutcome =
   /** The kernel answered; `interrupted` when it was asked to stop the cell first. */
   | { kind: 'reply'; reply: KernelReply; interrupted: 'timeout' | 'abort' | null }
   /** The process is gone: killed by us for `cause`, or it exited by itself (`exit`). */
-  | { kind: 'died'; cause: 'timeout' | 'abort' | 'output' | 'exit'; exit: KernelExit };
+  | { kind: 'died'; cause: KillReason | 'exit'; exit: KernelExit };
+
+/** Why the host killed a kernel: time, the caller's signal, an output flood, /mnt/data over its quota. */
+export type KillReason = 'timeout' | 'abort' | 'output' | 'file_size';
 
 const DIAGNOSTICS_BYTES = 8192;
 
@@ -23,7 +26,7 @@ export class KernelProcess {
   private diagnostics = '';
   private nextId = 1;
   private pending: { id: number; resolve: (reply: KernelReply) => void } | null = null;
-  private killedFor: 'timeout' | 'abort' | 'output' | null = null;
+  private killedFor: KillReason | null = null;
   private readyWaiter: ((ready: KernelReady) => void) | null = null;
   private exitInfo: KernelExit | null = null;
   /** Resolves when the process has exited (never rejects). */
@@ -127,7 +130,7 @@ export class KernelProcess {
   }
 
   /** SIGKILLs the process (its sandbox dies with it) and waits for its exit. */
-  async kill(reason?: 'timeout' | 'abort' | 'output'): Promise<KernelExit> {
+  async kill(reason?: KillReason): Promise<KernelExit> {
     if (this.exitInfo) return this.exitInfo;
     if (reason && this.killedFor === null) this.killedFor = reason;
     else if (this.killedFor === null) this.killedFor = 'abort';

@@ -17,6 +17,8 @@ export interface BwrapSandboxOptions {
   cpuSecondsPerProcess?: number;
   /** RLIMIT_FSIZE, default 128 MiB. */
   maxFileBytes?: number;
+  /** What a session may write to /mnt/data beyond its input files (checked every second; over it, the new files are deleted), default 1 GiB. */
+  maxDataBytes?: number;
   /** RLIMIT_NOFILE, default 512. */
   maxOpenFiles?: number;
   /** Size of the private /tmp (and /dev/shm) tmpfs, default 128 MiB (counted in the memory limit too). */
@@ -79,6 +81,7 @@ export function resolveOptions(options: BwrapSandboxOptions): ResolvedOptions {
     cpuSecondsPerProcess: options.cpuSecondsPerProcess ?? 600,
     maxFileBytes: options.maxFileBytes ?? 128 * MiB,
     maxOpenFiles: options.maxOpenFiles ?? 512,
+    maxDataBytes: options.maxDataBytes ?? 1024 * MiB,
     tmpBytes: options.tmpBytes ?? 128 * MiB,
     execTimeoutMs: options.execTimeoutMs ?? 60_000,
     startTimeoutMs: options.startTimeoutMs ?? 30_000,
@@ -94,7 +97,7 @@ export function resolveOptions(options: BwrapSandboxOptions): ResolvedOptions {
     spare: options.spare ?? true,
     runAs: options.runAs ?? 'auto',
   };
-  for (const key of ['memoryBytes', 'maxProcesses', 'cpus', 'cpuSecondsPerProcess', 'maxFileBytes', 'maxOpenFiles', 'tmpBytes',
+  for (const key of ['memoryBytes', 'maxProcesses', 'cpus', 'cpuSecondsPerProcess', 'maxFileBytes', 'maxDataBytes', 'maxOpenFiles', 'tmpBytes',
     'execTimeoutMs', 'startTimeoutMs', 'idleTimeoutMs', 'maxSessions', 'maxOutputBytes', 'maxReturnedFiles', 'maxImages'] as const) {
     const value = resolved[key];
     if (!(Number.isFinite(value) && value > 0)) throw new Error(`sandbox option ${key} must be a positive number, got ${String(value)}`);

@@ -17,7 +17,7 @@ export interface ChangedFile {
   created: boolean;
 }
 
-const MAX_ENTRIES = 10_000;
+export const MAX_ENTRIES = 10_000;
 const MAX_DEPTH = 16;
 /** Temporary names of files being placed by the host (see place-file.ts). */
 const HOST_TEMP = '.oa-upload-';
@@ -27,13 +27,16 @@ const HOST_TEMP = '.oa-upload-';
  * in entries and depth; a directory swapped for a symlink mid-walk can only add names here, whose
  * reading is refused later by `readDataFile`.
  */
-export async function scanDataDir(root: string): Promise<DirSnapshot> {
+export async function scanDataDir(root: string, usage?: DirUsage): Promise<DirSnapshot> {
   const files: DirSnapshot = new Map();
   let entries = 0;
   const walk = async (dir: string, prefix: string, depth: number): Promise<void> => {
     const dirents = await readdir(dir, { withFileTypes: true }).catch(() => []);
     for (const dirent of dirents) {
-      if (++entries > MAX_ENTRIES) return;
+      if (++entries > MAX_ENTRIES) {
+        if (usage) usage.complete = false;
+        return;
+      }
       const rel = prefix + dirent.name;
       if (dirent.isDirectory()) {
         if (depth < MAX_DEPTH) await walk(join(dir, dirent.name), `${rel}/`, depth + 1);
@@ -44,7 +47,19 @@ export async function scanDataDir(root: string): Promise<DirSnapshot> {
     }
   };
   await walk(root, '', 0);
+  if (usage) {
+    usage.entries = Math.min(entries, MAX_ENTRIES);
+    usage.bytes = 0;
+    for (const stamp of files.values()) usage.bytes += stamp.size;
+  }
   return files;
+}
+
+/** Filled in by `scanDataDir`: what the directory holds, and whether the walk saw all of it. */
+export interface DirUsage {
+  bytes: number;
+  entries: number;
+  complete: boolean;
 }
 
 /** Files of `after` that are not in `before` or differ from it, in path order. */
