@@ -6,6 +6,7 @@ import type { FilePurpose } from '../../core/wire.js';
 import type { StoredFile } from '../../store/store.js';
 import type { Deps } from '../deps.js';
 import { parseListQuery, queryString } from '../pagination.js';
+import { storedFileName } from './filename.js';
 import { guessMimeType } from './mime.js';
 import { serializeFile } from './serialize.js';
 
@@ -53,7 +54,7 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
           if (upload) throw Errors.invalidRequest("Only one 'file' may be uploaded per request.", 'file');
           const put = await blobs.put(blobKey, part.file, { maxBytes: limits.fileBytes });
           if (put.truncated || part.file.truncated) throw Errors.fileTooLarge(limits.fileBytes);
-          upload = { filename: part.filename || 'file', mimetype: part.mimetype, bytes: put.bytes };
+          upload = { filename: storedFileName(part.filename || 'file'), mimetype: part.mimetype, bytes: put.bytes };
         } else {
           fields[part.fieldname] = String(part.value);
         }

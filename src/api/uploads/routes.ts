@@ -7,6 +7,7 @@ import type { FilePurpose } from '../../core/wire.js';
 import type { StoredFile, StoredUpload, StoredUploadPart } from '../../store/store.js';
 import type { Deps } from '../deps.js';
 import { parseFileExpiry } from '../files/routes.js';
+import { storedFileName } from '../files/filename.js';
 import { guessMimeType } from '../files/mime.js';
 import { serializeUpload } from '../files/serialize.js';
 
@@ -65,7 +66,7 @@ export function uploadRoutes(app: FastifyInstance, deps: Deps): void {
       object: 'upload',
       bytes: body.bytes,
       created_at: now,
-      filename: body.filename,
+      filename: storedFileName(body.filename),
       purpose: body.purpose,
       status: 'pending',
       expires_at: now + UPLOAD_TTL_SECONDS,
