@@ -6,7 +6,7 @@ import type { FilePurpose } from '../../core/wire.js';
 import type { StoredFile } from '../../store/store.js';
 import type { Deps } from '../deps.js';
 import { parseListQuery, queryString } from '../pagination.js';
-import { storedFileName } from './filename.js';
+import { contentDisposition, storedFileName } from './filename.js';
 import { guessMimeType } from './mime.js';
 import { serializeFile } from './serialize.js';
 
@@ -108,11 +108,10 @@ export function fileRoutes(app: FastifyInstance, deps: Deps): void {
 
   app.get<IdParams>('/files/:file_id/content', async (request, reply) => {
     const file = await load(request.projectId, request.params.file_id);
-    const ascii = file.filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
     return reply
       .header('content-type', file.mime_type)
       .header('content-length', String(file.bytes))
-      .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
+      .header('content-disposition', contentDisposition(file.filename))
       .send(blobs.get(file.blob_key));
   });
 
