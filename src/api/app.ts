@@ -5,7 +5,7 @@ import { Errors } from '../core/errors.js';
 import { assistantRoutes } from './assistants/routes.js';
 import { callerKey, RequestRateLimiter } from './rate-limits.js';
 import type { Deps } from './deps.js';
-import { sendError, toApiError } from './error-handler.js';
+import { onCheckExpectation, onClientError, sendError, sendFrameworkError, toApiError } from './error-handler.js';
 import { fileRoutes } from './files/routes.js';
 import { messageRoutes } from './messages/routes.js';
 import { runRoutes } from './runs/routes.js';
@@ -27,17 +27,22 @@ function requestIds(): () => string {
 }
 
 export async function createApp(deps: Deps): Promise<FastifyInstance> {
+  const nextRequestId = requestIds();
   const app = Fastify({
     logger: deps.logLevel === 'silent' ? false : { level: deps.logLevel },
     // per-request log lines cost more than the request itself; errors are still logged
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.limits.bodyBytes,
-    genReqId: requestIds(),
+    genReqId: nextRequestId,
     requestIdHeader: false,
     return503OnClosing: false,
     forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // requests that fail below the routes still answer in the OpenAI error shape
+    frameworkErrors: sendFrameworkError,
+    clientErrorHandler: onClientError,
   });
+  app.server.on('checkExpectation', onCheckExpectation(nextRequestId));
 
   // Route patterns by path, to answer a known path with the wrong method as 405, not 404.
   const routes: Array<{ source: string; pattern: RegExp; methods: Set<string> }> = [];

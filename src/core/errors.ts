@@ -174,6 +174,24 @@ export const Errors = {
       'file',
       'file_too_large',
     ),
+  headersTooLarge: (limit: number) =>
+    new ApiError(
+      431,
+      'invalid_request_error',
+      `Request header fields too large. The request line and headers may take at most ${limit} bytes.`,
+      null,
+      'headers_too_large',
+    ),
+  requestTimeout: () =>
+    new ApiError(408, 'invalid_request_error', 'The request was not received in time.', null, 'request_timeout'),
+  expectationFailed: (expect: string) =>
+    new ApiError(
+      417,
+      'invalid_request_error',
+      `Unsupported Expect header (${expect}); only 100-continue is supported.`,
+      null,
+      'expectation_failed',
+    ),
   rateLimited: (message: string, retryAfterSeconds: number) =>
     new ApiError(429, 'rate_limit_error', message, null, 'rate_limit_exceeded', {
       'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
