@@ -139,18 +139,25 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
 
 export function parseApiKeys(raw: string | undefined): Config['envApiKeys'] {
   if (!raw?.trim()) return [];
-  return raw.split(',').map((entry) => {
+  return raw.split(',').map((entry, i) => {
     const item = entry.trim();
     const colon = item.lastIndexOf(':');
     const key = colon > 0 ? item.slice(0, colon) : item;
     const projectId = colon > 0 ? item.slice(colon + 1) : DEFAULT_PROJECT;
     if (!key || !/^[\x21-\x7e]+$/.test(key) || !/^[A-Za-z0-9_.-]{1,64}$/.test(projectId)) {
+      // the entry is named by position with its key masked: a configuration error must not print a secret
+      const shown = colon > 0 ? `${maskConfiguredKey(key)}:${projectId}` : maskConfiguredKey(key);
       throw new ConfigError(
-        `API_KEYS must be comma-separated "key" or "key:project" entries (project: letters, digits, _ . -); bad entry "${item}".`,
+        `API_KEYS must be comma-separated "key" or "key:project" entries (project: letters, digits, _ . -); bad entry "${shown}" (entry ${i + 1}, key masked).`,
       );
     }
     return { key, projectId };
   });
+}
+
+/** Enough of a key to recognise it by (its first characters), never the key. */
+function maskConfiguredKey(key: string): string {
+  return key.length > 8 ? `${key.slice(0, 3)}***` : '*'.repeat(key.length);
 }
 
 /** One model provider from the config file (or `UPSTREAM_BASE_URL`). */
