@@ -250,16 +250,21 @@ export class RunExecution {
       return 'continue';
     }
     if (!this.openMessage) await this.openNewMessage();
+    // The answer's message and step are finished in the same write as the run, so a crash (or a
+    // failed write) cannot leave a finished answer on a run that never finished.
     if (finish.reason === 'length') {
-      await this.closeMessage('max_tokens', usage);
-      return this.finishIncomplete('max_completion_tokens');
+      await this.closeMessage('max_tokens', usage, this.incompleteRun('max_completion_tokens'));
+      this.emitRun('thread.run.incomplete');
+      return 'done';
     }
-    await this.closeMessage(finish.reason === 'content-filter' ? 'content_filter' : 'completed', usage);
+    const how = finish.reason === 'content-filter' ? 'content_filter' : 'completed';
     const total = this.run.usage!;
     if (run.max_prompt_tokens !== null && total.prompt_tokens > run.max_prompt_tokens) {
-      return this.finishIncomplete('max_prompt_tokens');
+      await this.closeMessage(how, usage, this.incompleteRun('max_prompt_tokens'));
+      this.emitRun('thread.run.incomplete');
+      return 'done';
     }
-    await this.transition({ ...this.run, status: 'completed', completed_at: this.now(), expires_at: null }, ['in_progress']);
+    await this.closeMessage(how, usage, { ...this.run, status: 'completed', completed_at: this.now(), expires_at: null });
     this.emitRun('thread.run.completed');
     return 'done';
   }
@@ -384,25 +389,48 @@ export class RunExecution {
     if (images.length) this.emitContent(message.id, images.map((file_id, index) => ({ index, type: 'image_file', image_file: { file_id } })));
   }
 
-  /** Ends the open message: `completed`, or incomplete for a reason; then completes its step. */
+  /**
+   * Ends the open message: `completed`, or incomplete for a reason; then completes its step. With
+   * `final` (the run's next and last state, from in_progress) the message, its step and the run
+   * are written in one transaction. If a write fails the message stays open, so whoever ends the
+   * run (fail, cancel) closes it as that.
+   */
   private async closeMessage(
     how: 'completed' | 'max_tokens' | 'content_filter',
     usage: RunUsage | null,
+    final?: Run,
   ): Promise<void> {
     const open = this.openMessage!;
     this.openMessage = undefined;
     clearTimeout(open.saveTimer);
-    await open.persisted;
-    const now = this.now();
-    const annotations = this.annotate(open);
-    const withText: Message = { ...open.message, content: this.contentOf(open, annotations) };
-    const message = how === 'completed' ? completeMessage(withText, now) : incompleteMessage(withText, how, now);
-    await this.deps.store.messages.update(this.projectId, message);
+    let message: Message;
+    let step: RunStep;
+    try {
+      await open.persisted;
+      const now = this.now();
+      const annotations = this.annotate(open);
+      const withText: Message = { ...open.message, content: this.contentOf(open, annotations) };
+      message = how === 'completed' ? completeMessage(withText, now) : incompleteMessage(withText, how, now);
+      const stepUsage = usage ?? usageOf(0, textTokens(open.text));
+      step = finishStep(open.step, 'completed', now, { usage: stepUsage });
+      if (final) {
+        if (!(await this.deps.store.runs.save(this.projectId, final, ['in_progress'], [step], [message]))) throw new RunMoved();
+        this.run = final;
+      } else {
+        await this.deps.store.messages.update(this.projectId, message);
+        await this.deps.store.steps.save(this.projectId, step);
+      }
+    } catch (err) {
+      this.openMessage = open;
+      throw err;
+    }
     this.emitMessage(how === 'completed' ? 'thread.message.completed' : 'thread.message.incomplete', message);
-    const stepUsage = usage ?? usageOf(0, textTokens(open.text));
-    const step = finishStep(open.step, 'completed', now, { usage: stepUsage });
-    await this.deps.store.steps.save(this.projectId, step);
     this.emitStep('thread.run.step.completed', step);
+  }
+
+  /** The run ended `incomplete` for `reason`. */
+  private incompleteRun(reason: 'max_completion_tokens' | 'max_prompt_tokens'): Run {
+    return { ...this.run, status: 'incomplete', incomplete_details: { reason }, expires_at: null, usage: this.run.usage ?? usageOf(0, 0) };
   }
 
   private contentOf(open: OpenMessage, annotations: TextAnnotation[]): MessageContent[] {
@@ -474,10 +502,7 @@ export class RunExecution {
 
   private async finishIncomplete(reason: 'max_completion_tokens' | 'max_prompt_tokens'): Promise<'done'> {
     await this.closeOpen('incomplete');
-    await this.transition(
-      { ...this.run, status: 'incomplete', incomplete_details: { reason }, expires_at: null, usage: this.run.usage ?? usageOf(0, 0) },
-      ['in_progress'],
-    );
+    await this.transition(this.incompleteRun(reason), ['in_progress']);
     this.emitRun('thread.run.incomplete');
     return 'done';
   }

@@ -146,9 +146,10 @@ export interface RunRepo {
   active(projectId: string, threadId: string): Promise<Run | undefined>;
   /**
    * Writes the run only if its stored status is one of `expected` (compare-and-set), and with it,
-   * in the same transaction, `steps` (so a worker never sees the run without them).
+   * in the same transaction, `steps` (so a worker never sees the run without them) and
+   * `messages` (so a run's last answer is finished exactly when the run is).
    */
-  save(projectId: string, run: Run, expected: readonly RunStatus[], steps?: RunStep[]): Promise<boolean>;
+  save(projectId: string, run: Run, expected: readonly RunStatus[], steps?: RunStep[], messages?: Message[]): Promise<boolean>;
   updateMetadata(projectId: string, threadId: string, id: string, metadata: Metadata): Promise<boolean>;
   /** Takes the oldest queued run whose lease is free, moving it to in_progress under `workerId`. */
   claim(workerId: string, nowMs: number, leaseMs: number): Promise<OwnedRun | undefined>;

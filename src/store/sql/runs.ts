@@ -91,7 +91,7 @@ export function runRepo(db: Kysely<Tables>, dialect: Store['dialect']): RunRepo 
         .executeTakeFirst();
       return row && runFromRow(row);
     },
-    async save(projectId, run, expected, steps = []) {
+    async save(projectId, run, expected, steps = [], messages = []) {
       const write = async (tx: Kysely<Tables>) => {
         const res = await tx
           .updateTable('runs')
@@ -109,9 +109,19 @@ export function runRepo(db: Kysely<Tables>, dialect: Store['dialect']): RunRepo 
             .where('project_id', '=', projectId)
             .execute();
         }
+        for (const message of messages) {
+          const { id, project_id, thread_id, created_at: _created, ...rest } = messageToRow(projectId, message);
+          await tx
+            .updateTable('messages')
+            .set(rest)
+            .where('id', '=', id)
+            .where('thread_id', '=', thread_id)
+            .where('project_id', '=', project_id)
+            .execute();
+        }
         return true;
       };
-      return steps.length ? db.transaction().execute(write) : write(db);
+      return steps.length || messages.length ? db.transaction().execute(write) : write(db);
     },
     async updateMetadata(projectId, threadId, id, metadata: Metadata) {
       const res = await db
