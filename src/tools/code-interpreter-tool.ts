@@ -113,11 +113,13 @@ const LIMIT_TEXT: Record<NonNullable<ExecResult['limit']>, string> = {
   killed: 'the Python process was stopped',
 };
 
-/** The logs output of a cell, as the run step shows it. */
+/** The logs output of a cell, as the run step shows it: what it printed as a console shows it, then the traceback. */
 export function execLogs(result: ExecResult): string {
-  return [result.stdout, result.stderr, result.error?.traceback ?? '', result.limit ? `Execution stopped: ${LIMIT_TEXT[result.limit]}` : '']
+  const parts = [result.stdout, result.stderr, result.error?.traceback ?? '', result.limit ? `Execution stopped: ${LIMIT_TEXT[result.limit]}` : ''];
+  // each part starts on a line of its own, without the blank line a plain join('\n') left after printed lines
+  return parts
     .filter(Boolean)
-    .join('\n')
+    .reduce((logs, part) => (logs === '' || logs.endsWith('\n') ? logs + part : `${logs}\n${part}`), '')
     .trimEnd();
 }
 
