@@ -7,6 +7,7 @@ import { callerKey, RequestRateLimiter } from './rate-limits.js';
 import type { Deps } from './deps.js';
 import { onCheckExpectation, onClientError, sendError, sendFrameworkError, toApiError } from './error-handler.js';
 import { fileRoutes } from './files/routes.js';
+import { parseJsonBody } from './json-body.js';
 import { messageRoutes } from './messages/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
@@ -55,13 +56,13 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (text === '') return done(null, undefined);
+    let value: unknown;
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(Errors.invalidJson(), undefined);
+      value = parseJsonBody(body as string);
+    } catch (err) {
+      return done(err as Error, undefined);
     }
+    done(null, value);
   });
   await app.register(multipart, {
     limits: { fileSize: deps.limits.fileBytes, files: 1, fields: 16, parts: 20, fieldSize: 64 * 1024 },
