@@ -8,6 +8,7 @@ import type { Deps } from './deps.js';
 import { onCheckExpectation, onClientError, sendError, sendFrameworkError, toApiError } from './error-handler.js';
 import { fileRoutes } from './files/routes.js';
 import { parseJsonBody } from './json-body.js';
+import { rejectNulInUrl } from './nul-guard.js';
 import { messageRoutes } from './messages/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
@@ -75,6 +76,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     request.projectId = await deps.auth.authenticate(request.headers.authorization);
     request.callerKey = callerKey(request.headers.authorization);
     rate?.take(request.callerKey);
+    rejectNulInUrl(request);
   });
 
   app.setErrorHandler((err, request, reply) => sendError(reply, toApiError(err, request, deps.limits)));

@@ -30,13 +30,20 @@ export interface StringRules {
   max?: number;
   pattern?: RegExp;
   patternRule?: string;
+  /** Let NUL (U+0000) through, for a value the route sanitizes itself (file names). */
+  allowNul?: boolean;
 }
 
+/**
+ * A string parameter. NUL (U+0000) is refused unless `allowNul`: PostgreSQL text cannot hold it,
+ * so SQLite would store what PostgreSQL answers with a 500; refusing it keeps both alike.
+ */
 export function str(rules: StringRules = {}): Validator<string> {
   return (v, path) => {
     if (typeof v !== 'string') throw Errors.invalidType(path, 'a string', describeType(v));
     if (rules.max !== undefined && v.length > rules.max) throw Errors.stringTooLong(path, rules.max, v.length);
     if (rules.min !== undefined && v.length < rules.min) throw Errors.stringTooShort(path, rules.min, v.length);
+    if (!rules.allowNul && v.includes('\u0000')) throw Errors.stringPattern(path, 'must not contain the NUL character (U+0000).');
     if (rules.pattern && !rules.pattern.test(v)) throw Errors.stringPattern(path, rules.patternRule ?? 'invalid format.');
     return v;
   };

@@ -17,7 +17,7 @@ const UPLOAD_TTL_SECONDS = 3600;
 
 const createUploadBody = obj(
   {
-    filename: str({ min: 1, max: 1024 }),
+    filename: str({ min: 1, max: 1024, allowNul: true }),
     purpose: oneOf(['assistants', 'batch', 'fine-tune', 'vision']),
     bytes: int({ min: 0 }),
     mime_type: str({ min: 3, max: 255, pattern: /^[\w.+-]+\/[\w.+-]+$/, patternRule: 'expected a MIME type such as text/plain.' }),
