@@ -38,6 +38,8 @@ export class PgEventBus implements EventBus {
     this.pool.on('error', (err) => {
       if (!this.closed) onError(err);
     });
+    // ...nor may one that is checked out (see store/postgres/connect.ts): its query fails instead.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   static async connect(connectionString: string, options: { retainMs?: number; onError?: (err: unknown) => void } = {}): Promise<PgEventBus> {

@@ -16,6 +16,11 @@ export async function openPostgresStore(connectionString: string, poolSize = 10)
   pool.on('error', (err) => {
     if (!pool.ending) process.stderr.write(`postgres store: an idle connection failed: ${err.message}\n`);
   });
+  // A connection checked out of the pool has no listener of the pool's: if PostgreSQL ends it
+  // while it sits between two statements (a transaction awaiting the application, a checkout
+  // before its query), its 'error' event would be uncaught and take the process down. The next
+  // statement on it fails instead, and the pool drops it when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   await migrate(pool);
   const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   return createSqlStore(kysely, 'postgres');
