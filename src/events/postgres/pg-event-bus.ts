@@ -50,20 +50,43 @@ export class PgEventBus implements EventBus {
 
   private async listen(connectionString: string, onError: (err: unknown) => void): Promise<void> {
     const client = new pg.Client({ connectionString });
-    await client.connect();
+    let lost = false;
+    client.on('error', (err) => {
+      onError(err);
+      if (lost) return;
+      lost = true;
+      // reconnect: events published meanwhile by others are missed, local ones are not
+      if (this.listener === client) this.relisten(connectionString, onError);
+    });
     client.on('notification', (n) => {
       if (n.channel !== CHANNEL || !n.payload) return;
       this.receive(n.payload).catch(onError);
     });
-    client.on('error', (err) => {
-      onError(err);
-      if (!this.closed) {
-        // reconnect: events published meanwhile by others are missed, local ones are not
-        setTimeout(() => void this.listen(connectionString, onError).catch(onError), 1000).unref();
-      }
-    });
-    await client.query(`LISTEN ${CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      lost = true;
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) return void (await client.end().catch(() => undefined));
     this.listener = client;
+  }
+
+  /**
+   * Connects the LISTEN client again, every second until it works (PostgreSQL may take a while to
+   * come back from a restart) or the bus is closed.
+   */
+  private relisten(connectionString: string, onError: (err: unknown) => void): void {
+    const attempt = (): void => {
+      if (this.closed) return;
+      this.listen(connectionString, onError).catch((err) => {
+        onError(err);
+        setTimeout(attempt, 1000).unref();
+      });
+    };
+    setTimeout(attempt, 1000).unref();
   }
 
   private async receive(payload: string): Promise<void> {
