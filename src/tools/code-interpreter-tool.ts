@@ -95,13 +95,37 @@ export interface SandboxFileLink {
 export function describeExec(result: ExecResult, images: SandboxFileLink[], files: SandboxFileLink[]): string {
   const parts: string[] = [];
   if (result.restarted) parts.push('[The Python session was restarted; earlier variables are gone.]');
-  if (result.stdout) parts.push(result.stdout.trimEnd());
-  if (result.stderr) parts.push(`[stderr]\n${result.stderr.trimEnd()}`);
-  if (result.error) parts.push(result.error.traceback || `${result.error.name}: ${result.error.value}`);
+  if (result.stdout) parts.push(clipForModel(result.stdout.trimEnd()));
+  if (result.stderr) parts.push(`[stderr]\n${clipForModel(result.stderr.trimEnd())}`);
+  if (result.error) parts.push(clipForModel(errorText(result.error)));
   if (result.limit) parts.push(`[Execution stopped: ${LIMIT_TEXT[result.limit]}]`);
   for (const i of images) parts.push(`[Image shown to the user: ${i.path}]`);
   for (const f of files) parts.push(`[File saved: ${f.path} — link it as sandbox:${f.path}]`);
   return parts.join('\n\n') || '[The code ran and printed nothing.]';
+}
+
+/**
+ * Characters of a cell's stdout, of its stderr and of its traceback the model is shown. The sandbox
+ * keeps up to a megabyte of each (the step's logs show it), about 250k tokens: more than a model's
+ * whole context, so the upstream would refuse the next turn and the run would fail instead of
+ * going on.
+ */
+export const MODEL_OUTPUT_CHARS = 20_000;
+
+/** `text`, or its head and tail around a note of how much was cut. */
+function clipForModel(text: string): string {
+  if (text.length <= MODEL_OUTPUT_CHARS) return text;
+  let head = Math.floor(MODEL_OUTPUT_CHARS * 0.75);
+  let tail = text.length - (MODEL_OUTPUT_CHARS - head);
+  // never split a surrogate pair
+  if (/[\udc00-\udfff]/.test(text[head] ?? '')) head--;
+  if (/[\udc00-\udfff]/.test(text[tail] ?? '')) tail++;
+  return `${text.slice(0, head)}\n[… ${tail - head} characters not shown …]\n${text.slice(tail)}`;
+}
+
+/** The traceback, or what the sandbox said about a process that died without one. */
+function errorText(error: NonNullable<ExecResult['error']>): string {
+  return error.traceback || `${error.name}: ${error.value}`;
 }
 
 const LIMIT_TEXT: Record<NonNullable<ExecResult['limit']>, string> = {
@@ -115,7 +139,7 @@ const LIMIT_TEXT: Record<NonNullable<ExecResult['limit']>, string> = {
 
 /** The logs output of a cell, as the run step shows it: what it printed as a console shows it, then the traceback. */
 export function execLogs(result: ExecResult): string {
-  const parts = [result.stdout, result.stderr, result.error?.traceback ?? '', result.limit ? `Execution stopped: ${LIMIT_TEXT[result.limit]}` : ''];
+  const parts = [result.stdout, result.stderr, result.error ? errorText(result.error) : '', result.limit ? `Execution stopped: ${LIMIT_TEXT[result.limit]}` : ''];
   // each part starts on a line of its own, without the blank line a plain join('\n') left after printed lines
   return parts
     .filter(Boolean)
