@@ -15,6 +15,8 @@ export function describeType(value: unknown): string {
     case 'string':
       return 'a string';
     case 'number':
+      // JSON has no Infinity, but 1e309 parses to it
+      if (!Number.isFinite(value)) return 'a number too large to represent';
       return Number.isInteger(value) ? 'an integer' : 'a decimal';
     case 'boolean':
       return 'a boolean';
