@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       fileBytes: 512 * MB,
       uploadPartBytes: 64 * MB,
       uploadBytes: 8 * 1024 * MB,
+      requestsPerMinute: 0,
+      streamsPerKey: 0,
     });
   });
 
