@@ -199,10 +199,29 @@ export const CANONICAL_TAIL = ['thread.message.completed', 'thread.run.step.comp
 /**
  * Judges a text-only streamed run against what the upstream streamed: every event in canonical
  * order, `deltas` message deltas whose text joins to `text`, one run / step / message id
- * throughout. With `prefixOnly` (a stream broken by a kill) the events must be a prefix of that.
+ * throughout. `cut` (a stream broken by a kill): the events must be a prefix of that. `failed` (the
+ * run failed under it): a prefix, then the failure's tail (message incomplete, step failed, run failed).
  * Returns the problems found (empty when the stream is right).
  */
-export function judgeTextStream(events: readonly SseEvent[], expected: { deltas: number; text: string }, prefixOnly = false): string[] {
+export function judgeTextStream(
+  events: readonly SseEvent[],
+  expected: { deltas: number; text: string },
+  how: 'completed' | 'cut' | 'failed' | boolean = 'completed',
+): string[] {
+  if (how === 'failed') {
+    // a run that failed: some prefix of the canonical stream, then the failure's own tail
+    const names = events.map((e) => e.event);
+    const tail = names.includes('thread.message.created')
+      ? ['thread.message.incomplete', 'thread.run.step.failed', 'thread.run.failed', 'done']
+      : ['thread.run.failed', 'done'];
+    const end = names.slice(-tail.length);
+    if (JSON.stringify(end) !== JSON.stringify(tail)) return [`a failed run's stream ends ${end.join(' ')}, expected ${tail.join(' ')}`];
+    const problems = judgeTextStream(events.slice(0, -tail.length), expected, 'cut');
+    const failed = JSON.parse(events.at(-2)!.data);
+    if (failed.status !== 'failed') problems.push(`thread.run.failed carries status ${failed.status}`);
+    return problems;
+  }
+  const prefixOnly = how === true || how === 'cut';
   const problems: string[] = [];
   const want = [...CANONICAL_HEAD, ...Array<string>(expected.deltas).fill('thread.message.delta'), ...CANONICAL_TAIL];
   const names = events.map((e) => e.event);
