@@ -5,6 +5,7 @@ import { ingestFile, type IngestDeps } from '../ingest/ingest-file.js';
 import { ClaimLoop } from './claim-loop.js';
 import { ModelError } from '../model/language-model.js';
 import type { Store, StoredVectorStoreFile } from '../store/store.js';
+import { isTransientStoreError } from '../store/transient-errors.js';
 
 export interface IngestWorkerDeps extends IngestDeps {
   store: Store;
@@ -16,7 +17,7 @@ export interface IngestWorkerOptions {
   concurrency: number;
   leaseMs: number;
   pollMs: number;
-  /** Attempts before a file that keeps failing for transient reasons (crash, embedder down) fails. */
+  /** Attempts before a file that keeps failing for transient reasons (crash, embedder or database down) fails. */
   maxAttempts: number;
 }
 
@@ -83,8 +84,16 @@ export class IngestWorker {
 
   private async process(job: StoredVectorStoreFile, signal: AbortSignal): Promise<void> {
     const { store, clock } = this.deps;
-    const finish = (result: Parameters<Store['vectorStoreFiles']['finish']>[3]) =>
-      store.vectorStoreFiles.finish(this.id, job.vector_store_id, job.id, result);
+    const finish = async (result: Parameters<Store['vectorStoreFiles']['finish']>[3]): Promise<boolean> => {
+      const owned = await store.vectorStoreFiles.finish(this.id, job.vector_store_id, job.id, result);
+      // A failed file keeps no chunks: an interrupted or failed attempt may have indexed some.
+      if (owned && result.status === 'failed') {
+        await this.deps.index
+          .removeFile(job.vector_store_id, job.id)
+          .catch((err) => this.deps.logger.error({ err, file: job.id }, 'removing the chunks of a failed file failed'));
+      }
+      return owned;
+    };
     if (job.attempts > this.options.maxAttempts) {
       await finish({
         status: 'failed',
@@ -111,7 +120,8 @@ export class IngestWorker {
         await finish({ status: 'failed', usage_bytes: 0, last_error: { code: err.code, message: err.message } });
         return;
       }
-      const transient = err instanceof ModelError && err.retryable;
+      // the embedder or the database went away for a moment (PostgreSQL restarting): not the file's fault
+      const transient = (err instanceof ModelError && err.retryable) || isTransientStoreError(err);
       if (transient && job.attempts < this.options.maxAttempts) {
         // leave it in_progress with a short lease: it will be claimed again
         this.deps.logger.warn({ err, file: job.id }, 'ingestion will be retried');
