@@ -1,4 +1,5 @@
 import o200kRanks from 'gpt-tokenizer/bpeRanks/o200k_base';
+import { bpePieces } from './bpe-pieces.js';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 
 /** One window of a document's tokens. */
@@ -94,7 +95,10 @@ export function chunkText(text: string, options: ChunkOptions): TextChunk[] {
   // A lone surrogate cannot be encoded (it becomes U+FFFD): replace it up front so offsets match.
   const source = text.replace(LONE_SURROGATE, '\uFFFD');
   // Special-token text such as "<|endoftext|>" in a document is ordinary text here.
-  const tokens = encode(source, { disallowedSpecial: new Set() });
+  const tokens: number[] = [];
+  for (const piece of bpePieces(source)) {
+    for (const t of encode(piece, { disallowedSpecial: new Set() })) tokens.push(t);
+  }
   const offsets = characterOffsets(tokens, source.length);
 
   const chunks: TextChunk[] = [];
