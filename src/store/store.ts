@@ -94,9 +94,10 @@ export interface UploadRepo {
   get(projectId: string, id: string): Promise<StoredUpload | undefined>;
   /**
    * Moves an upload out of `pending` (to completed/cancelled/expired) only if it is still
-   * pending; false when another request got there first.
+   * pending; false when another request got there first. Completing, `file` is created in the
+   * same transaction: a completed upload always has its File, and no File outlives a failed one.
    */
-  finish(projectId: string, upload: StoredUpload): Promise<boolean>;
+  finish(projectId: string, upload: StoredUpload, file?: StoredFile): Promise<boolean>;
   insertPart(projectId: string, part: StoredUploadPart): Promise<void>;
   listParts(projectId: string, uploadId: string): Promise<StoredUploadPart[]>;
   /** Pending uploads past their expiry, for the sweeper. */

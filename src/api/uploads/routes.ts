@@ -162,10 +162,10 @@ export function uploadRoutes(app: FastifyInstance, deps: Deps): void {
         blob_key: blobKey,
         mime_type: guessMimeType(upload.filename, upload.mime_type),
       };
-      await store.files.insert(request.projectId, file);
       const done: StoredUpload = { ...upload, status: 'completed', file_id: fileId };
-      if (!(await store.uploads.finish(request.projectId, done))) {
-        await store.files.delete(request.projectId, fileId);
+      // the File and the upload's completion are one write: a crash between them would leave a
+      // File for an upload still pending (and a second File when the client completes it again)
+      if (!(await store.uploads.finish(request.projectId, done, file))) {
         throw Errors.conflict(`Upload ${upload.id} was completed or cancelled by another request.`);
       }
       await discardParts(request.projectId, upload.id);

@@ -3,7 +3,7 @@ import type { FileRepo, StoredFile } from '../store.js';
 import { paginate } from './paginate.js';
 import type { FileRow, Tables } from './tables.js';
 
-function toRow(projectId: string, f: StoredFile): FileRow {
+export function toRow(projectId: string, f: StoredFile): FileRow {
   return {
     id: f.id,
     project_id: projectId,

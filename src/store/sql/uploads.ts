@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { StoredUpload, StoredUploadPart, UploadRepo } from '../store.js';
+import { toRow as fileToRow } from './files.js';
 import type { Tables, UploadPartRow, UploadRow } from './tables.js';
 
 function fromRow(r: UploadRow): StoredUpload {
@@ -58,15 +59,20 @@ export function uploadRepo(db: Kysely<Tables>): UploadRepo {
         .executeTakeFirst();
       return row && fromRow(row);
     },
-    async finish(projectId, u) {
-      const res = await db
-        .updateTable('uploads')
-        .set({ status: u.status, file_id: u.file_id })
-        .where('id', '=', u.id)
-        .where('project_id', '=', projectId)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      return res.numUpdatedRows > 0n;
+    async finish(projectId, u, file) {
+      const write = async (tx: Kysely<Tables>): Promise<boolean> => {
+        const res = await tx
+          .updateTable('uploads')
+          .set({ status: u.status, file_id: u.file_id })
+          .where('id', '=', u.id)
+          .where('project_id', '=', projectId)
+          .where('status', '=', 'pending')
+          .executeTakeFirst();
+        if (res.numUpdatedRows === 0n) return false;
+        if (file) await tx.insertInto('files').values(fileToRow(projectId, file)).execute();
+        return true;
+      };
+      return file ? db.transaction().execute(write) : write(db);
     },
     async insertPart(projectId, p) {
       await db

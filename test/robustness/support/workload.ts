@@ -369,7 +369,7 @@ export class Workload {
         const md5 = createHash('md5');
         for (const p of rec.parts) md5.update(contentFor(p.seed, p.size));
         const res = await api(base, 'POST', `/uploads/${rec.id}/complete`, { part_ids: rec.parts.map((p) => p.id), md5: md5.digest('hex') });
-        if (res.status === 409 && /already been completed/.test(res.text)) {
+        if (res.status === 400 && /already been completed/.test(res.text)) {
           // completed before the crash, answer lost: the file is found by name in verify()
           return true;
         }
