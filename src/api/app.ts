@@ -12,6 +12,7 @@ import { rejectNulInUrl } from './nul-guard.js';
 import { messageRoutes } from './messages/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { threadRoutes } from './threads/routes.js';
+import { drainUnreadBody } from './unread-body.js';
 import { uploadRoutes } from './uploads/routes.js';
 import { vectorStoreRoutes } from './vector-stores/routes.js';
 
@@ -78,6 +79,8 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     rate?.take(request.callerKey);
     rejectNulInUrl(request);
   });
+
+  app.addHook('onSend', drainUnreadBody(deps.limits.bodyBytes, 5_000));
 
   app.setErrorHandler((err, request, reply) => sendError(reply, toApiError(err, request, deps.limits)));
   app.setNotFoundHandler((request, reply) => {
