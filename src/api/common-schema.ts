@@ -114,7 +114,7 @@ export const toolResourcesCreate = nullable(
       const fs = obj({
         vector_store_ids: arr(str(), { max: 1 }),
         vector_stores: arr(
-          obj({ file_ids: arr(str(), { max: 100_000_000 }), chunking_strategy: chunkingStrategy, metadata }),
+          obj({ file_ids: arr(str(), { max: 100_000_000 }), chunking_strategy: chunkingStrategy, metadata: nullable(metadata) }),
           { max: 1 },
         ),
       })(v, path);

@@ -40,7 +40,7 @@ export async function resolveToolResources(
   if (input.file_search) {
     const fs = input.file_search as {
       vector_store_ids?: string[];
-      vector_stores?: Array<{ file_ids?: string[]; chunking_strategy?: { type: 'auto' } | { type: 'static'; static: { max_chunk_size_tokens: number; chunk_overlap_tokens: number } }; metadata?: Record<string, string> }>;
+      vector_stores?: Array<{ file_ids?: string[]; chunking_strategy?: { type: 'auto' } | { type: 'static'; static: { max_chunk_size_tokens: number; chunk_overlap_tokens: number } }; metadata?: Record<string, string> | null }>;
     };
     const ids = fs.vector_store_ids ?? [];
     for (const [i, id] of ids.entries()) {
