@@ -208,6 +208,13 @@ for (const backend of BACKENDS) {
       const at = (name: string) => streams.map((s) => (s.events.find((e) => e.event === name)?.at ?? Number.NaN) - s.sentAt).filter(Number.isFinite);
       const created = at('thread.run.created');
       const inProgress = at('thread.run.in_progress');
+      // the longest silence inside each stream, between its first and last delta (the upstream sends every DELTA_GAP_MS)
+      const maxGap = streams.map((s) => {
+        const at = s.events.filter((e) => e.event === 'thread.message.delta').map((e) => e.at);
+        let gap = 0;
+        for (let i = 1; i < at.length; i++) gap = Math.max(gap, at[i] - at[i - 1]);
+        return gap;
+      });
       const lastEvent = streams.map((s) => (s.events.at(-1)?.at ?? Number.NaN) - s.sentAt).filter(Number.isFinite);
 
       // what was stored: every run completed with its text, one upstream request each
@@ -254,6 +261,7 @@ for (const backend of BACKENDS) {
           run_in_progress: round(pct(inProgress, 50)),
           first_delta: round(pct(ttft, 50)),
         },
+        longest_delta_gap_ms: { p50: round(pct(maxGap, 50)), p99: round(pct(maxGap, 99)), max: round(Math.max(...maxGap)) },
         stream_duration_ms: { p50: round(pct(lastEvent, 50)), p99: round(pct(lastEvent, 99)), upstream_alone: DELTAS * DELTA_GAP_MS },
         peak_rss_mb: peakRss === null ? null : round(peakRss, 0),
         peak_rss_before_storm_mb: rssBefore === null ? null : round(rssBefore, 0),

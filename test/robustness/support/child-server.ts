@@ -100,12 +100,12 @@ export interface ChildServer {
 const SCRUBBED = ['DATABASE_URL', 'DATA_DIR', 'OPEN_ASSISTANTS_CONFIG', 'API_KEYS', 'UPSTREAM_BASE_URL', 'UPSTREAM_API_KEY', 'PORT', 'HOST', 'EMBEDDING_MODEL'];
 
 /** Starts `src/cli.ts serve` with `env` on a free port; resolves once it answers HTTP. */
-export async function startChild(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildServer> {
+export async function startChild(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<ChildServer> {
   const port = await freePort();
   const inherited = { ...process.env };
   for (const k of SCRUBBED) delete inherited[k];
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: ROOT,
     env: { LOG_LEVEL: 'silent', CODE_INTERPRETER: 'off', ...inherited, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],
