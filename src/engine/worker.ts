@@ -6,6 +6,9 @@ import { ClaimLoop } from '../jobs/claim-loop.js';
 import { RunExecution } from './run-executor.js';
 import { finishStep, incompleteMessage } from './run-records.js';
 
+/** Most runs one claim takes at once. */
+const CLAIM_BATCH = 32;
+
 export interface WorkerOptions {
   concurrency: number;
   /** How long a claim lasts without a heartbeat. */
@@ -38,9 +41,11 @@ export class RunWorker {
       pollMs: options.pollMs,
       hasCapacity: () => this.active.size < this.options.concurrency,
       claimOne: async () => {
-        const next = await this.deps.store.runs.claim(this.id, this.deps.clock.nowMs(), this.options.leaseMs);
-        if (next) this.execute(next.projectId, next.run, next.includeContent);
-        return !!next;
+        // a burst of queued runs is taken a batch per round trip, as many as there are free slots
+        const free = Math.min(CLAIM_BATCH, this.options.concurrency - this.active.size);
+        const claimed = await this.deps.store.runs.claim(this.id, this.deps.clock.nowMs(), this.options.leaseMs, free);
+        for (const next of claimed) this.execute(next.projectId, next.run, next.includeContent);
+        return claimed.length > 0;
       },
       onError: (err) => this.deps.logger.error({ err }, 'claiming a run failed'),
     });

@@ -152,8 +152,8 @@ export interface RunRepo {
    */
   save(projectId: string, run: Run, expected: readonly RunStatus[], steps?: RunStep[], messages?: Message[]): Promise<boolean>;
   updateMetadata(projectId: string, threadId: string, id: string, metadata: Metadata): Promise<boolean>;
-  /** Takes the oldest queued run whose lease is free, moving it to in_progress under `workerId`. */
-  claim(workerId: string, nowMs: number, leaseMs: number): Promise<OwnedRun | undefined>;
+  /** Takes the oldest queued runs (up to `limit`, default 1) whose lease is free, moving them to in_progress under `workerId`; oldest first. */
+  claim(workerId: string, nowMs: number, leaseMs: number, limit?: number): Promise<OwnedRun[]>;
   /** Extends the lease of runs this worker holds; returns their current statuses. */
   heartbeat(workerId: string, ids: string[], nowMs: number, leaseMs: number): Promise<Map<string, RunStatus>>;
   /** Clears the lease (the run stays in whatever status it was saved with). */

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Metadata, Run, RunStatus } from '../../core/wire.js';
 import { ActiveRunConflict, type OwnedRun, type RunRepo, type Store } from '../store.js';
-import { claimRun } from './claim-run.js';
+import { claimRuns } from './claim-run.js';
 import { messageToRow } from './messages.js';
 import { paginate } from './paginate.js';
 import type { RunRow, Tables } from './tables.js';
@@ -133,9 +133,8 @@ export function runRepo(db: Kysely<Tables>, dialect: Store['dialect']): RunRepo 
         .executeTakeFirst();
       return res.numUpdatedRows > 0n;
     },
-    async claim(workerId, nowMs, leaseMs) {
-      const row = await claimRun(db, dialect, workerId, nowMs, leaseMs);
-      return row && owned(row);
+    async claim(workerId, nowMs, leaseMs, limit = 1) {
+      return (await claimRuns(db, dialect, workerId, nowMs, leaseMs, limit)).map(owned);
     },
     async heartbeat(workerId, ids, nowMs, leaseMs) {
       const out = new Map<string, RunStatus>();
