@@ -60,6 +60,10 @@ async function serve(kind: ServerKind, dataDir: string, databaseUrl: string | un
   process.once('SIGTERM', () => {
     void close().finally(() => process.exit(0));
   });
+  // Exit with the parent: a server left behind would keep CPU 0 for itself.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && process.exit(1), 500).unref();
+  process.stdout.on('error', () => process.exit(1));
   process.stdout.write(`READY ${url}\n`);
 }
 
@@ -253,24 +257,33 @@ async function measureBare(scenario: string, options: Options): Promise<Measured
   }
 }
 
-/** A fresh database on the local PostgreSQL, or the reason it cannot be had. */
-async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | { skipped: string }> {
+/** Runs one statement on the admin database, on a connection of its own (none is held open). */
+async function adminQuery(text: string): Promise<void> {
   const { default: pg } = await import('pg');
   const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
+  admin.on('error', () => undefined); // a server-side disconnect surfaces through the query instead
   try {
     await admin.connect();
-  } catch (err) {
-    return { skipped: `PostgreSQL not reachable at ${ADMIN_URL} (${(err as Error).message})` };
+    await admin.query(text);
+  } finally {
+    await admin.end().catch(() => undefined);
   }
+}
+
+/** A fresh database on the local PostgreSQL, or the reason it cannot be had. */
+async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | { skipped: string }> {
   const name = `oa_bench_${process.pid}_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${name}`);
+  try {
+    await adminQuery(`CREATE DATABASE ${name}`);
+  } catch (err) {
+    return { skipped: `PostgreSQL not usable at ${ADMIN_URL} (${(err as Error).message})` };
+  }
   return {
     url: ADMIN_URL.replace(/\/postgres$/, `/${name}`),
     async drop() {
-      await admin
-        .query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-        .catch(() => admin.query(`DROP DATABASE IF EXISTS ${name}`));
-      await admin.end();
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((err: Error) =>
+        console.warn(`  ! could not drop database ${name}: ${err.message}`),
+      );
     },
   };
 }
@@ -343,6 +356,9 @@ async function main(): Promise<void> {
     } else {
       try {
         measured.push(...(await measureStore('postgres', options, pgdb.url)));
+      } catch (err) {
+        notes.push(`PostgreSQL scenarios failed: ${(err as Error).message}`);
+        console.log(`  ${notes[notes.length - 1]}`);
       } finally {
         await pgdb.drop();
       }
@@ -362,9 +378,12 @@ async function main(): Promise<void> {
   if (Math.abs(drift) > 0.1) {
     notes.push(`The baseline moved ${fmt(drift * 100)}% during the run: other work shared the machine; req/s ratios are unreliable.`);
   }
-  if (rows[0].busy !== null && rows[0].busy < 0.85) {
+  const idle = rows.filter((r) => r.busy !== null && r.busy < 0.85);
+  if (idle.length) {
     notes.push(
-      `The bare server was only ${fmt(rows[0].busy * 100)}% busy: the load generator was the limit, so req/s ratios flatter the real server; the CPU ratio does not.`,
+      `Under 85% busy, so limited by something other than the server process (the load generator, the database, ` +
+        `or other work on the machine): ${idle.map((r) => `${r.scenario} (${fmt(r.busy! * 100)}%)`).join('; ')}. ` +
+        'Their req/s understate what that server can do (an understated baseline flatters every ratio); compare by CPU.',
     );
   }
   const getSqlite = rows.find((r) => r.scenario.startsWith('sqlite: GET'));
