@@ -230,13 +230,18 @@ for (const backend of BACKENDS) {
           documentWords: scale(60_000, 120_000),
           seed: SEED + 1,
         });
-        const server = await start();
+        // a store of its own: what the kill cycles left is not this workload's
+        const own = await freshStore(backend, 'pgrestart');
+        const ownEnv = { ...env, ...own.env };
+        const server = await startChild(ownEnv);
+        children.push(server);
         await wl.init(server.baseURL);
         const assistants = {
           slow: (await ok(server.baseURL, 'POST', '/assistants', { model: `pgr-${backend}` })).id,
           tool: (await ok(server.baseURL, 'POST', '/assistants', { model: `pgr-tool-${backend}`, tools: [TOOL] })).id,
         };
         const rounds: Array<Record<string, unknown>> = [];
+        let totals: Record<string, number> = {};
         const allProblems: string[] = [];
         for (let cycle = 1; cycle <= PG_RESTARTS; cycle++) {
           wl.start(server.baseURL, 100 + cycle, assistants);
@@ -272,6 +277,7 @@ for (const backend of BACKENDS) {
             ended = await allRunsEnded(server.baseURL, wl, at, 60_000);
             const verified = await wl.verify(server.baseURL, 60_000);
             problems.push(...verified.problems);
+            totals = verified.figures;
           }
           rounds.push({
             cycle,
@@ -285,18 +291,20 @@ for (const backend of BACKENDS) {
           allProblems.push(...problems.map((p) => `restart ${cycle}: ${p}`));
           if (problems.length) break;
         }
-        const leftovers = Workload.leftovers(store.dataDir);
+        const leftovers = Workload.leftovers(own.dataDir);
         report(`faults-pg-restart-${backend}`, {
           backend,
           seed: SEED,
           restarts: rounds.length,
           rounds,
+          totals,
           blob_tmp_files_left: leftovers.tmpFiles,
           client_notes: wl.notes.slice(0, 5),
           problems: allProblems.length,
           first_problems: allProblems.slice(0, 10),
         });
         await server.stop();
+        await own.drop();
         assert.deepEqual(allProblems.slice(0, 20), [], `${allProblems.length} problems (seed ${SEED})`);
       },
     );
