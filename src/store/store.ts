@@ -129,6 +129,15 @@ export class ActiveRunConflict extends Error {
   }
 }
 
+/**
+ * A lease taken by whoever writes a run into `queued`, so no worker claims it before that writer has
+ * published its events (`release(by, id)` then frees it; if the writer dies it lapses).
+ */
+export interface RunHold {
+  by: string;
+  untilMs: number;
+}
+
 export interface OwnedRun {
   projectId: string;
   run: Run;
@@ -141,7 +150,7 @@ export interface RunRepo {
    * Inserts a queued run, atomically with a new thread (create-and-run) and any messages that go
    * in first (`additional_messages`). Throws ActiveRunConflict when the thread has an active run.
    */
-  insert(projectId: string, run: Run, with_: { thread?: Thread; messages: Message[]; includeContent?: boolean }): Promise<void>;
+  insert(projectId: string, run: Run, with_: { thread?: Thread; messages: Message[]; includeContent?: boolean; hold?: RunHold }): Promise<void>;
   get(projectId: string, threadId: string, id: string): Promise<Run | undefined>;
   list(projectId: string, threadId: string, query: ListQuery): Promise<Page<Run>>;
   active(projectId: string, threadId: string): Promise<Run | undefined>;
@@ -150,7 +159,7 @@ export interface RunRepo {
    * in the same transaction, `steps` (so a worker never sees the run without them) and
    * `messages` (so a run's last answer is finished exactly when the run is).
    */
-  save(projectId: string, run: Run, expected: readonly RunStatus[], steps?: RunStep[], messages?: Message[]): Promise<boolean>;
+  save(projectId: string, run: Run, expected: readonly RunStatus[], steps?: RunStep[], messages?: Message[], hold?: RunHold): Promise<boolean>;
   updateMetadata(projectId: string, threadId: string, id: string, metadata: Metadata): Promise<boolean>;
   /** Takes the oldest queued runs (up to `limit`, default 1) whose lease is free, moving them to in_progress under `workerId`; oldest first. */
   claim(workerId: string, nowMs: number, leaseMs: number, limit?: number): Promise<OwnedRun[]>;

@@ -3,7 +3,7 @@ import { Errors } from '../../core/errors.js';
 import { toWireStep, type Assistant, type Message, type Run, type RunStep, type Thread } from '../../core/wire.js';
 import { closeLeftovers, expireRun } from '../../engine/worker.js';
 import { finishStep } from '../../engine/run-records.js';
-import { ActiveRunConflict } from '../../store/store.js';
+import { ActiveRunConflict, type RunHold } from '../../store/store.js';
 import type { Deps } from '../deps.js';
 import { attachFilesToThread } from '../messages/attachments.js';
 import { buildMessage } from '../messages/build.js';
@@ -11,6 +11,8 @@ import { resolveToolResources } from '../tool-resources.js';
 import type { RunInput } from './schema.js';
 
 const RUN_TTL_SECONDS = 600;
+/** How long a run just queued stays unclaimable if its writer dies before publishing its events. */
+const QUEUE_HOLD_MS = 10_000;
 
 export function activeRunError(threadId: string, runId: string | undefined): Error {
   return Errors.conflict(runId ? `Thread ${threadId} already has an active run ${runId}.` : `Thread ${threadId} already has an active run.`);
@@ -66,15 +68,22 @@ export function createRunService(deps: Deps) {
     };
   }
 
+  /** A hold on a run being queued, so its events go out before any worker's (see RunHold). */
+  function hold(runId: string): RunHold {
+    return { by: `api:${runId}`, untilMs: clock.nowMs() + QUEUE_HOLD_MS };
+  }
+
   async function enqueue(projectId: string, run: Run, with_: { thread?: Thread; messages: Message[]; includeContent?: boolean }): Promise<void> {
+    const h = hold(run.id);
     try {
-      await store.runs.insert(projectId, run, with_);
+      await store.runs.insert(projectId, run, { ...with_, hold: h });
     } catch (err) {
       if (err instanceof ActiveRunConflict) throw activeRunError(err.threadId, err.activeRunId);
       throw err;
     }
     bus.publish(run.id, { event: 'thread.run.created', data: run });
     bus.publish(run.id, { event: 'thread.run.queued', data: run });
+    await store.runs.release(h.by, run.id);
     runControl.notify();
   }
 
@@ -216,11 +225,13 @@ export function createRunService(deps: Deps) {
       }
       // The outputs are written with the run, in one transaction: a worker may claim the queued run
       // at once, and must find them there.
-      if (!(await store.runs.save(projectId, next, ['requires_action'], done ? [done] : []))) {
+      const h = hold(run.id);
+      if (!(await store.runs.save(projectId, next, ['requires_action'], done ? [done] : [], [], h))) {
         throw Errors.conflict(`Run ${runId} is no longer waiting for tool outputs.`);
       }
       if (done) bus.publish(run.id, { event: 'thread.run.step.completed', data: toWireStep(done) });
       bus.publish(run.id, { event: 'thread.run.queued', data: next });
+      await store.runs.release(h.by, run.id);
       runControl.notify();
       return next;
     },

@@ -46,8 +46,8 @@ export function runRepo(db: Kysely<Tables>, dialect: Store['dialect']): RunRepo 
               expires_at: run.expires_at,
               body: bodyOf(run),
               metadata: JSON.stringify(run.metadata),
-              locked_by: null,
-              locked_until: null,
+              locked_by: with_.hold?.by ?? null,
+              locked_until: with_.hold?.untilMs ?? null,
               include_content: with_.includeContent ? 1 : 0,
             })
             .execute();
@@ -91,11 +91,16 @@ export function runRepo(db: Kysely<Tables>, dialect: Store['dialect']): RunRepo 
         .executeTakeFirst();
       return row && runFromRow(row);
     },
-    async save(projectId, run, expected, steps = [], messages = []) {
+    async save(projectId, run, expected, steps = [], messages = [], hold) {
       const write = async (tx: Kysely<Tables>) => {
         const res = await tx
           .updateTable('runs')
-          .set({ status: run.status, expires_at: run.expires_at, body: bodyOf(run) })
+          .set({
+            status: run.status,
+            expires_at: run.expires_at,
+            body: bodyOf(run),
+            ...(hold && { locked_by: hold.by, locked_until: hold.untilMs }),
+          })
           .where('id', '=', run.id)
           .where('project_id', '=', projectId)
           .where('status', 'in', [...expected])
