@@ -97,6 +97,9 @@ export interface RunRec {
   notStartedAtKill?: boolean;
   /** It had completed (as the client saw) before the kill. */
   completedBeforeKill?: boolean;
+  /** A cancel was sent for it; `cancelAcked`: answered 200 (it must end cancelled). */
+  cancelSent?: boolean;
+  cancelAcked?: boolean;
 }
 
 export interface FileRec {
@@ -231,6 +234,15 @@ export class Workload {
         const res = await api(base, 'POST', `/threads/${thread.id}/runs`, { assistant_id: assistant });
         if (res.status === 200) rec.runId = res.json.id;
         else this.notes.push(`run ${tag} answered ${res.status} ${res.text}`);
+        // every third polled run is cancelled a moment later (queued, in progress or done by then)
+        if (rec.runId && kind === 'poll' && this.seq % 3 === 0) {
+          await sleep(50 + Math.floor(this.rnd() * 400));
+          if (this.stopping) return;
+          rec.cancelSent = true;
+          const cancel = await api(base, 'POST', `/threads/${thread.id}/runs/${rec.runId}/cancel`, {});
+          if (cancel.status === 200) rec.cancelAcked = true;
+          else if (cancel.status !== 400) this.notes.push(`cancel ${tag} answered ${cancel.status} ${cancel.text}`);
+        }
       }
     };
     for (let i = 0; i < Math.ceil(this.o.streams / 2); i++) spawn(newRun('stream'));
@@ -533,7 +545,16 @@ export class Workload {
           if (m.status !== 'incomplete' || m.incomplete_details?.reason !== 'run_failed') problems.push(`${where}: failed run's message is ${m.status}`);
           if (!runText(r.tag).startsWith(textOf(m))) problems.push(`${where}: failed run's message has foreign text`);
         }
+      } else if (run.status === 'cancelled') {
+        if (!r.cancelSent) problems.push(`${where}: cancelled, never asked to`);
+        if (answers.length > 1) problems.push(`${where}: ${answers.length} answers`);
+        for (const m of answers) {
+          if (m.status !== 'incomplete' || m.incomplete_details?.reason !== 'run_cancelled') problems.push(`${where}: cancelled run's message is ${m.status} ${JSON.stringify(m.incomplete_details)}`);
+          if (!runText(r.tag).startsWith(textOf(m))) problems.push(`${where}: cancelled run's message has foreign text`);
+        }
+        if (steps.some((s: any) => s.status !== 'cancelled')) problems.push(`${where}: cancelled run with steps ${steps.map((s: any) => s.status).join(',')}`);
       } else problems.push(`${where}: ended ${run.status}`);
+      if (r.cancelAcked && run.status !== 'cancelled') problems.push(`${where}: cancel answered 200, run ended ${run.status}`);
       if (steps.some((s: any) => s.status === 'in_progress')) problems.push(`${where}: a step is still in_progress`);
       if (run.status === 'failed' && steps.some((s: any) => s.type === 'message_creation' && s.status !== 'failed')) {
         problems.push(`${where}: failed run with a message step ${steps.map((s: any) => s.status).join(',')}`);
