@@ -165,6 +165,8 @@ export class Workload {
   readonly files: FileRec[] = [];
   readonly uploads: UploadRec[] = [];
   readonly docs: DocRec[] = [];
+  /** Every document sent, answered or not: one whose answer the kill cut off may still be stored. */
+  readonly docsSent: Array<Pick<DocRec, 'name' | 'index' | 'words'>> = [];
   ledgerThread = '';
   /** Messages acknowledged on the ledger thread, in order. */
   readonly ledger: Array<{ id: string; content: string }> = [];
@@ -332,6 +334,7 @@ export class Workload {
           const index = cycle * 100 + k;
           const d = documentFor(index, this.o.documentWords);
           const rec: DocRec = { index, name: `doc-${index}.txt`, words: this.o.documentWords, vectorStoreId: vs.id, attached: false, start: d.start, end: d.end };
+          this.docsSent.push(rec);
           const res = await uploadFile(base, rec.name, d.text);
           if (res.status !== 200) throw new Error(`document upload ${res.status} ${res.text}`);
           rec.fileId = res.json.id;
@@ -589,7 +592,7 @@ export class Workload {
     const expectedBytes = new Map<string, Buffer>();
     for (const f of this.files) expectedBytes.set(f.name, contentFor(f.name, f.size));
     for (const u of this.uploads) expectedBytes.set(u.filename, Buffer.concat(u.parts.map((p) => contentFor(p.seed, p.size))));
-    for (const d of this.docs) expectedBytes.set(d.name, documentFor(d.index, d.words).text);
+    for (const d of this.docsSent) expectedBytes.set(d.name, documentFor(d.index, d.words).text);
     const byName = new Map<string, any[]>();
     for (const f of files) byName.set(f.filename, [...(byName.get(f.filename) ?? []), f]);
     for (const [name, list] of byName) if (list.length > 1) problems.push(`file ${name} is there ${list.length} times`);
