@@ -34,12 +34,16 @@ import {
   usageOf,
 } from './run-records.js';
 import { sourcesOf } from './transitions.js';
+import { isTransientStoreError } from '../store/transient-errors.js';
 
 /** Raised inside a run when its stored status moved under it (cancelled, deleted). */
 class RunMoved extends Error {}
 
 const REQUIRES_ACTION_TTL_SECONDS = 600;
 const DEFAULT_OUTPUT_RESERVE = 4096;
+/** Tries at writing a run's failure while the database is unreachable, and the wait between them (about 10 s). */
+const FAIL_WRITE_ATTEMPTS = 20;
+const FAIL_WRITE_RETRY_MS = 500;
 /** How often the text of a message being streamed is saved. */
 const TEXT_SAVE_MS = 1000;
 
@@ -507,34 +511,40 @@ export class RunExecution {
     return 'done';
   }
 
-  /** Ends whatever step or message is open when a run stops early. */
+  /**
+   * Ends whatever step or message is open when a run stops early. Writes first, events after, and
+   * what is open stays open until its writes are done: a failed write (the database gone for a
+   * moment) can be tried again without losing or repeating an event.
+   */
   private async closeOpen(how: 'incomplete' | 'cancelled' | 'failed', error?: RunStep['last_error']): Promise<void> {
     const now = this.now();
     const stepStatus = how === 'incomplete' ? 'completed' : how;
     if (this.openMessage) {
       const open = this.openMessage;
-      this.openMessage = undefined;
       clearTimeout(open.saveTimer);
-      await open.persisted;
+      // A failed insert or text save is no reason to leave open what the clients were shown: the
+      // updates below find what there is.
+      await open.persisted.catch(() => undefined);
       const reason = how === 'cancelled' ? 'run_cancelled' : how === 'failed' ? 'run_failed' : 'max_tokens';
       const message = incompleteMessage(
         { ...open.message, content: open.text || open.images.length ? this.contentOf(open, []) : [] },
         reason,
         now,
       );
-      await this.deps.store.messages.update(this.projectId, message);
-      this.emitMessage('thread.message.incomplete', message);
       const step = finishStep(open.step, stepStatus, now, { error });
+      await this.deps.store.messages.update(this.projectId, message);
       await this.deps.store.steps.save(this.projectId, step);
+      this.openMessage = undefined;
+      this.emitMessage('thread.message.incomplete', message);
       this.emitStep(`thread.run.step.${stepStatus}`, step);
     }
     if (this.openTools) {
       const tools = this.openTools;
-      this.openTools = undefined;
       const step = finishStep({ ...tools.step, step_details: { type: 'tool_calls', tool_calls: tools.calls } }, stepStatus, now, {
         error,
       });
       await this.deps.store.steps.save(this.projectId, step);
+      this.openTools = undefined;
       this.emitStep(`thread.run.step.${stepStatus}`, step);
     }
   }
@@ -548,7 +558,24 @@ export class RunExecution {
     }
   }
 
+  /**
+   * Fails the run. A write that fails because the database went away for a moment (PostgreSQL
+   * restarting) is tried again for a while, this process still holding the run: it ends failed
+   * with its own last_error and every event in order, not later by the orphan sweep with "the
+   * server stopped" and the message's events missing.
+   */
   private async fail(code: NonNullable<Run['last_error']>['code'], message: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.failOnce(code, message);
+      } catch (err) {
+        if (!isTransientStoreError(err) || attempt >= FAIL_WRITE_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, FAIL_WRITE_RETRY_MS));
+      }
+    }
+  }
+
+  private async failOnce(code: NonNullable<Run['last_error']>['code'], message: string): Promise<void> {
     const stepCode = code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error';
     await this.closeOpen('failed', { code: stepCode, message });
     const next: Run = {
