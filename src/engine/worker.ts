@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { unixSeconds } from '../core/clock.js';
-import { toWireStep, type Run, type RunStep } from '../core/wire.js';
+import { toWireStep, type Message, type Run, type RunStep } from '../core/wire.js';
 import type { EngineDeps } from './deps.js';
 import { ClaimLoop } from '../jobs/claim-loop.js';
 import { RunExecution } from './run-executor.js';
@@ -154,44 +154,60 @@ export class RunWorker {
             last_error: { code: 'server_error', message: 'The server stopped while this run was in progress; it was not resumed.' },
           }
         : { ...run, status: 'cancelled', cancelled_at: now, expires_at: null };
-    if (!(await store.runs.save(projectId, next, [run.status]))) return;
-    await closeLeftovers(this.deps, projectId, run, to === 'failed' ? 'failed' : 'cancelled');
+    if (!(await endWithLeftovers(this.deps, projectId, run, next, to))) return;
     bus.publish(run.id, { event: to === 'failed' ? 'thread.run.failed' : 'thread.run.cancelled', data: next });
   }
 }
 
-/** Ends the in-progress steps and messages of a run that stopped without its executor. */
-export async function closeLeftovers(
-  deps: Pick<EngineDeps, 'store' | 'clock' | 'bus'>,
-  projectId: string,
-  run: Run,
-  how: 'failed' | 'cancelled' | 'expired',
-): Promise<void> {
-  const { store, clock, bus } = deps;
+type LeftoverEnd = 'failed' | 'cancelled' | 'expired';
+type EndDeps = Pick<EngineDeps, 'store' | 'clock' | 'bus'>;
+
+/** The in-progress messages and steps of a run that stopped without its executor, as they end. */
+async function leftoversOf(deps: EndDeps, projectId: string, run: Run, how: LeftoverEnd): Promise<{ messages: Message[]; steps: RunStep[] }> {
+  const { store, clock } = deps;
   const now = unixSeconds(clock);
-  for (const m of await store.messages.inProgressForRun(projectId, run.thread_id, run.id)) {
-    const reason = how === 'failed' ? 'run_failed' : how === 'cancelled' ? 'run_cancelled' : 'run_expired';
-    const done = incompleteMessage(m, reason, now);
-    await store.messages.update(projectId, done);
-    bus.publish(run.id, { event: 'thread.message.incomplete', data: done });
-  }
-  for (const s of await store.steps.forRun(projectId, run.id)) {
-    if (s.status !== 'in_progress') continue;
-    const error: RunStep['last_error'] =
-      how === 'failed' ? { code: 'server_error', message: 'The server stopped while this step was in progress.' } : null;
-    const done = finishStep(s, how, now, { error });
-    await store.steps.save(projectId, done);
-    bus.publish(run.id, { event: `thread.run.step.${how}`, data: toWireStep(done) });
-  }
+  const reason = how === 'failed' ? 'run_failed' : how === 'cancelled' ? 'run_cancelled' : 'run_expired';
+  const error: RunStep['last_error'] =
+    how === 'failed' ? { code: 'server_error', message: 'The server stopped while this step was in progress.' } : null;
+  return {
+    messages: (await store.messages.inProgressForRun(projectId, run.thread_id, run.id)).map((m) => incompleteMessage(m, reason, now)),
+    steps: (await store.steps.forRun(projectId, run.id)).filter((s) => s.status === 'in_progress').map((s) => finishStep(s, how, now, { error })),
+  };
+}
+
+function publishLeftovers(deps: EndDeps, runId: string, how: LeftoverEnd, leftovers: { messages: Message[]; steps: RunStep[] }): void {
+  for (const m of leftovers.messages) deps.bus.publish(runId, { event: 'thread.message.incomplete', data: m });
+  for (const s of leftovers.steps) deps.bus.publish(runId, { event: `thread.run.step.${how}`, data: toWireStep(s) });
+}
+
+/** Ends the in-progress steps and messages of a run that stopped without its executor. */
+export async function closeLeftovers(deps: EndDeps, projectId: string, run: Run, how: LeftoverEnd): Promise<void> {
+  const leftovers = await leftoversOf(deps, projectId, run, how);
+  for (const m of leftovers.messages) await deps.store.messages.update(projectId, m);
+  for (const s of leftovers.steps) await deps.store.steps.save(projectId, s);
+  publishLeftovers(deps, run.id, how, leftovers);
+}
+
+/**
+ * Moves a run that stopped without its executor to `next`, if its stored status is still the one
+ * read, together with its in-progress steps and messages in one transaction; then tells the
+ * streams about those (the caller tells them about the run). A failed write (the database away
+ * for a moment) changes nothing and the next sweep tries again: the run can never end with its
+ * message or step left in progress and its streams never told. False when the run moved on.
+ */
+async function endWithLeftovers(deps: EndDeps, projectId: string, run: Run, next: Run, how: LeftoverEnd): Promise<boolean> {
+  const leftovers = await leftoversOf(deps, projectId, run, how);
+  if (!(await deps.store.runs.save(projectId, next, [run.status], leftovers.steps, leftovers.messages))) return false;
+  publishLeftovers(deps, run.id, how, leftovers);
+  return true;
 }
 
 /** A run that waited in requires_action past `expires_at` ends `expired`, with its tool step. */
-export async function expireRun(deps: Pick<EngineDeps, 'store' | 'clock' | 'bus'>, projectId: string, run: Run): Promise<Run | undefined> {
+export async function expireRun(deps: EndDeps, projectId: string, run: Run): Promise<Run | undefined> {
   const now = unixSeconds(deps.clock);
   if (run.status !== 'requires_action' || run.expires_at === null || run.expires_at > now) return undefined;
   const next: Run = { ...run, status: 'expired', expires_at: run.expires_at, required_action: null };
-  if (!(await deps.store.runs.save(projectId, next, ['requires_action']))) return undefined;
-  await closeLeftovers(deps, projectId, run, 'expired');
+  if (!(await endWithLeftovers(deps, projectId, run, next, 'expired'))) return undefined;
   deps.bus.publish(run.id, { event: 'thread.run.expired', data: next });
   return next;
 }
