@@ -161,7 +161,9 @@ function parseOptions(argv: string[]): Options {
   return options;
 }
 
-const canPin = availableParallelism() >= 2 && spawnSync('taskset', ['-V']).status === 0;
+// Read before this process pins itself to one CPU, which changes what availableParallelism() sees.
+const NPROC = availableParallelism();
+const canPin = NPROC >= 2 && spawnSync('taskset', ['-V']).status === 0;
 
 async function startChild(kind: ServerKind, options: Options, databaseUrl?: string): Promise<Running> {
   const dataDir = mkdtempSync(join(tmpdir(), `oa-bench-${kind}-`));
@@ -418,7 +420,7 @@ async function main(): Promise<void> {
     '## http-rps: requests per second vs a bare Fastify hello-world',
     '',
     `- date: ${new Date().toISOString()}`,
-    `- machine: ${availableParallelism()} CPUs (nproc), ${cpu}, Node ${process.version}, ${process.platform}/${process.arch}`,
+    `- machine: ${NPROC} CPUs (nproc), ${cpu}, Node ${process.version}, ${process.platform}/${process.arch}`,
     `- command: \`${command}\``,
     `- load: ${load}; ${pinning}`,
     '',
