@@ -58,6 +58,9 @@ export async function ingestFile(
   for (let i = 0; i < chunks.length; i += INDEX_BATCH) {
     signal.throwIfAborted();
     await deps.index.add(chunks.slice(i, i + INDEX_BATCH));
+    // SQLite's writes are synchronous and resolve at once: without a turn of the event loop
+    // between batches, the whole file would be indexed without serving a request or a stream.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const usageBytes = chunks.reduce((n, c) => n + Buffer.byteLength(c.text) + (c.embedding ? c.embedding.byteLength : 0), 0);
   return { usageBytes, chunks: chunks.length };
