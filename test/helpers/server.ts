@@ -36,8 +36,9 @@ export interface TestServerOptions {
   clock?: Clock;
 }
 
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `oa_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+/** A fresh, uniquely named PostgreSQL database on the test server; `drop()` removes it. */
+export async function createDatabase(prefix = 'oa_test'): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

@@ -8,9 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
-import { PG_ADMIN_URL, type TestServer } from '../../helpers/server.js';
+import { createDatabase, type TestServer } from '../../helpers/server.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -80,23 +79,8 @@ export function sqliteFiles(dataDir: string): Buffer[] {
 }
 
 /** A fresh PostgreSQL database for a child server; dropped by `drop`. */
-export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `oa_iso_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+export function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  return createDatabase('oa_iso');
 }
 
 /** `open-assistants serve` as a child process, its output kept. */
