@@ -18,4 +18,9 @@ export interface BlobStore {
   get(key: string): Readable;
   size(key: string): Promise<number | undefined>;
   delete(key: string): Promise<void>;
+  /**
+   * Removes partial writes left behind by a process that died mid-`put` (a completed key is never
+   * touched), when last written before `olderThanMs` (Unix ms). Returns how many were removed.
+   */
+  removeAbandoned(olderThanMs: number): Promise<number>;
 }

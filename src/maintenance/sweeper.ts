@@ -3,6 +3,9 @@ import type { BlobStore } from '../blobs/blob-store.js';
 import { unixSeconds, type Clock } from '../core/clock.js';
 import type { Store } from '../store/store.js';
 
+/** A blob's partial write untouched this long belongs to a put that died (a crash mid-upload). */
+export const ABANDONED_BLOB_MS = 60 * 60 * 1000;
+
 /**
  * Deletes what has expired: files past `expires_at` (already invisible to the API) and pending
  * uploads past their hour, with their bytes.
@@ -29,10 +32,20 @@ export function startSweeper(
   intervalMs = 60_000,
 ): { stop(): void } {
   let running = false;
+  let lastBlobSweep = -Infinity;
+  // partial blob writes: walking the blob directory is not free, so once an hour (first at the first tick)
+  const sweepBlobs = async (): Promise<number> => {
+    const now = deps.clock.nowMs();
+    if (now - lastBlobSweep < ABANDONED_BLOB_MS) return 0;
+    lastBlobSweep = now;
+    const removed = await deps.blobs.removeAbandoned(now - ABANDONED_BLOB_MS);
+    if (removed > 0) deps.logger.info({ removed }, 'removed partial file writes abandoned by a stopped process');
+    return removed;
+  };
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    Promise.all([sweepOnce(deps), ...extraTasks.map((t) => t())])
+    Promise.all([sweepOnce(deps), sweepBlobs(), ...extraTasks.map((t) => t())])
       .catch((err) => deps.logger.error({ err }, 'sweeper failed'))
       .finally(() => (running = false));
   }, intervalMs);

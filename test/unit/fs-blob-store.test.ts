@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -182,5 +182,46 @@ describe('FsBlobStore', () => {
     assert.equal(await blobs.size('files/gone'), undefined);
     await blobs.delete('files/gone');
     await blobs.delete('never/existed');
+  });
+
+  it('removes partial writes abandoned by a dead process, and nothing else', async () => {
+    const hourAgo = Date.now() - 3_600_000;
+    await blobs.put('files/kept', Readable.from([Buffer.from('complete')]));
+    await blobs.put('uploads/upload_1/part_1.bin', Readable.from([Buffer.from('part')]));
+    // what a process killed mid-put leaves: the temporary name, never renamed
+    const dead = join(root, 'files', 'file-dead.tmp-0123456789ab');
+    const deadPart = join(root, 'uploads', 'upload_1', 'part_2.bin.tmp-ba9876543210');
+    await writeFile(dead, 'half');
+    await writeFile(deadPart, 'half');
+    const old = new Date(hourAgo - 60_000);
+    for (const p of [dead, deadPart, join(root, 'files', 'kept')]) await utimes(p, old, old);
+    // a put still streaming: its partial file is fresh
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    async function* slow(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('first ');
+      await gate;
+      yield Buffer.from('second');
+    }
+    const live = blobs.put('files/live', slow());
+    while (!(await filesUnderRoot()).some((f) => f.startsWith('files/live.tmp-'))) await new Promise((r) => setTimeout(r, 5));
+
+    assert.equal(await blobs.removeAbandoned(hourAgo), 2);
+    assert.equal(existsSync(dead), false);
+    assert.equal(existsSync(deadPart), false);
+    release();
+    assert.equal((await live).bytes, 12, 'the live put completes');
+    assert.equal((await readAll(blobs.get('files/live'))).toString(), 'first second');
+    assert.equal((await readAll(blobs.get('files/kept'))).toString(), 'complete', 'an old complete blob stays');
+    assert.equal(await blobs.size('uploads/upload_1/part_1.bin'), 4);
+    assert.equal(await blobs.removeAbandoned(Date.now()), 0, 'nothing partial is left');
+  });
+
+  it('refuses keys shaped like a partial write, so the sweep can never take a stored blob', async () => {
+    await assert.rejects(blobs.put('files/x.tmp-0123456789ab', Readable.from([Buffer.from('x')])), /invalid blob key/);
+  });
+
+  it('sweeps an empty or missing root without error', async () => {
+    assert.equal(await new FsBlobStore(join(root, 'missing')).removeAbandoned(Date.now()), 0);
   });
 });

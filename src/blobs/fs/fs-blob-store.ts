@@ -1,13 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { BlobStore, PutResult } from '../blob-store.js';
 
 const KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*$/;
+/** The name of a partial write: `<key's last segment>.tmp-<12 hex>` (see `put`). */
+const PARTIAL = /\.tmp-[0-9a-f]{12}$/;
 
 /** Blobs as files under one directory, written to a temporary name, fsynced and renamed into place. */
 export class FsBlobStore implements BlobStore {
@@ -18,7 +20,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   private path(key: string): string {
-    if (!KEY.test(key) || key.split('/').some((s) => s === '.' || s === '..')) {
+    if (!KEY.test(key) || PARTIAL.test(key) || key.split('/').some((s) => s === '.' || s === '..')) {
       throw new Error(`invalid blob key: ${JSON.stringify(key)}`);
     }
     const p = join(this.root, key);
@@ -81,6 +83,27 @@ export class FsBlobStore implements BlobStore {
     } catch {
       return undefined;
     }
+  }
+
+  async removeAbandoned(olderThanMs: number): Promise<number> {
+    let removed = 0;
+    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
+    for (const entry of entries) {
+      if (!entry.isFile() || !PARTIAL.test(entry.name)) continue;
+      const p = join(entry.parentPath ?? entry.path, entry.name);
+      try {
+        // a live put writes continuously, so only a partial file that stopped changing long ago is dead
+        if ((await stat(p)).mtimeMs >= olderThanMs) continue;
+        await unlink(p);
+        removed++;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // finished or removed meanwhile
+      }
+    }
+    return removed;
   }
 
   async delete(key: string): Promise<void> {
