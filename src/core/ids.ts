@@ -82,3 +82,19 @@ export class SortableIdGenerator implements IdGenerator {
     }
   }
 }
+
+/**
+ * The creation time (Unix ms) a sortable id carries, or undefined for an id this server did not
+ * make (wrong prefix, length or alphabet).
+ */
+export function idTimeMs(id: string): number | undefined {
+  const prefix = Object.values(ID_PREFIX).find((p) => id.startsWith(p));
+  if (!prefix || id.length !== prefix.length + TIME_CHARS + RANDOM_CHARS) return undefined;
+  let ms = 0;
+  for (const ch of id.slice(prefix.length, prefix.length + TIME_CHARS)) {
+    const d = ALPHABET.indexOf(ch);
+    if (d < 0) return undefined;
+    ms = ms * 62 + d;
+  }
+  return ms;
+}

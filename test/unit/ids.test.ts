@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock, systemClock } from '../../src/core/clock.js';
-import { ID_PREFIX, SortableIdGenerator, type IdKind } from '../../src/core/ids.js';
+import { ID_PREFIX, idTimeMs, SortableIdGenerator, type IdKind } from '../../src/core/ids.js';
 
 const BODY = /^[0-9A-Za-z]{24}$/;
 
@@ -113,5 +113,22 @@ describe('SortableIdGenerator', () => {
       previous = id;
     }
     assert.equal(seen.size, 100_000);
+  });
+});
+
+describe('idTimeMs', () => {
+  it('reads back the millisecond an id was made in, for every kind', () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 34, 56, 789));
+    const ids = new SortableIdGenerator(clock);
+    for (const kind of Object.keys(ID_PREFIX) as IdKind[]) {
+      assert.equal(idTimeMs(ids.next(kind)), clock.nowMs(), kind);
+      clock.advance(1_234_567);
+    }
+  });
+
+  it('says nothing for ids this server did not make', () => {
+    for (const id of ['file-abc', 'asst_' + '!'.repeat(24), 'nope_' + 'A'.repeat(24), '', 'file-' + 'A'.repeat(25)]) {
+      assert.equal(idTimeMs(id), undefined, id);
+    }
   });
 });

@@ -9,6 +9,7 @@ import type {
   VectorStoreRepo,
   VectorStoreStats,
 } from '../store.js';
+import { idTimeMs } from '../../core/ids.js';
 import { paginate } from './paginate.js';
 import { fromJson, type Tables, type VectorStoreFileRow, type VectorStoreRow } from './tables.js';
 
@@ -153,9 +154,34 @@ export function vectorStoreFileRepo(db: Kysely<Tables>): VectorStoreFileRepo {
         .where('project_id', '=', projectId);
       if (q.status) qb = qb.where('status', '=', q.status);
       if (q.batchId) qb = qb.where('batch_id', '=', q.batchId);
-      // Cursors are file ids; file ids sort by the file's creation.
-      const page = await paginate(qb, q, 'file_id');
-      return { data: page.data.map(fileFromRow), hasMore: page.hasMore };
+      // Listed by when each file was added (created_at), ties by file id. Cursors are file ids: the
+      // position is the cursor row's (created_at, file_id), or, once that row is gone, the time its
+      // sortable id carries.
+      const position = async (fileId: string): Promise<[number, string]> => {
+        const row = await db
+          .selectFrom('vector_store_files')
+          .select('created_at')
+          .where('vector_store_id', '=', vectorStoreId)
+          .where('file_id', '=', fileId)
+          .executeTakeFirst();
+        return [row ? Number(row.created_at) : Math.floor((idTimeMs(fileId) ?? 0) / 1000), fileId];
+      };
+      const desc = q.order === 'desc';
+      const beyond = (at: [number, string], forward: boolean) => {
+        const op = forward === desc ? '<' : '>';
+        return qb.where((eb) =>
+          eb.or([eb('created_at', op, at[0]), eb.and([eb('created_at', '=', at[0]), eb('file_id', op, at[1])])]),
+        );
+      };
+      if (q.after !== undefined) qb = beyond(await position(q.after), true);
+      if (q.before !== undefined) qb = beyond(await position(q.before), false);
+      const backwards = q.before !== undefined && q.after === undefined;
+      const dir = desc !== backwards ? 'desc' : 'asc';
+      const rows = await qb.orderBy('created_at', dir).orderBy('file_id', dir).limit(q.limit + 1).execute();
+      const hasMore = rows.length > q.limit;
+      if (hasMore) rows.pop();
+      if (backwards) rows.reverse();
+      return { data: rows.map(fileFromRow), hasMore };
     },
     async all(projectId, vectorStoreId) {
       const rows = await db
@@ -163,6 +189,7 @@ export function vectorStoreFileRepo(db: Kysely<Tables>): VectorStoreFileRepo {
         .selectAll()
         .where('vector_store_id', '=', vectorStoreId)
         .where('project_id', '=', projectId)
+        .orderBy('created_at')
         .orderBy('file_id')
         .execute();
       return rows.map(fileFromRow);

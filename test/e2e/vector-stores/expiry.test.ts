@@ -108,8 +108,7 @@ describeVs('vector stores: expiry', { clock: () => new ManualClock(), upstream: 
     });
 
     it(
-      "a store's files list by when they were added (created_at), not by when the Files were uploaded",
-      { todo: 'the store lists its files by file id (upload order); ordering by the vector-store file created_at needs a (created_at, file_id) cursor' },
+      "a store's files list by when they were added (created_at), not by when the Files were uploaded, with exact cursors",
       async () => {
         const clock = manual(t);
         const older = await uploadText(t.client, 'older.md', 'uploaded first');
@@ -121,6 +120,15 @@ describeVs('vector stores: expiry', { clock: () => new ManualClock(), upstream: 
         assert.ok(addedLater.created_at > addedFirst.created_at);
         const desc = await t.client.files.list(vs.id);
         assert.deepEqual(desc.data.map((f) => f.id), [older.id, newer.id], 'newest created_at first');
+        const asc = await t.client.files.list(vs.id, { order: 'asc' });
+        assert.deepEqual(asc.data.map((f) => f.id), [newer.id, older.id]);
+        // cursors continue from the named file's position in this order
+        assert.deepEqual((await t.client.files.list(vs.id, { after: older.id })).data.map((f) => f.id), [newer.id]);
+        assert.deepEqual((await t.client.files.list(vs.id, { before: newer.id })).data.map((f) => f.id), [older.id]);
+        assert.deepEqual((await t.client.files.list(vs.id, { order: 'asc', after: newer.id })).data.map((f) => f.id), [older.id]);
+        const page = await t.client.files.list(vs.id, { limit: 1 });
+        assert.deepEqual(page.data.map((f) => f.id), [older.id]);
+        assert.equal(page.has_more, true);
       },
     );
 
