@@ -67,7 +67,9 @@ export async function startServer(
     defaultContextWindow: config.models.defaultContextWindow,
   });
   const index = createSqlSearchIndex(store.kysely, store.dialect);
-  const embedder = config.embeddings ? createOpenAICompatibleEmbedder(config.embeddings) : null;
+  const embedder = config.embeddings
+    ? createOpenAICompatibleEmbedder({ ...config.embeddings, timeoutMs: config.runs.upstreamIdleTimeoutMs })
+    : null;
   const sandbox = config.sandbox ? new BwrapSandbox({ root: join(config.dataDir, 'sandbox'), ...config.sandbox }) : null;
   const toolHealth = async () => ({
     file_search: { available: true, mode: embedder ? `hybrid (${embedder.name})` : 'keyword' },

@@ -1,8 +1,6 @@
-import type { Embedder } from '../model/embedder.js';
 import type { ModelTool } from '../model/language-model.js';
-import type { SearchIndex } from '../search/search-index.js';
 import type { FileSearchResult, TextAnnotation } from '../core/wire.js';
-import { searchStores } from './search-stores.js';
+import { searchStores, type SearchDeps } from './search-stores.js';
 
 export const FILE_SEARCH_TOOL = 'file_search';
 export const DEFAULT_MAX_RESULTS = 20;
@@ -54,7 +52,7 @@ export function parseQuery(args: string): string {
 }
 
 export async function runFileSearch(
-  deps: { index: SearchIndex; embedder: Embedder | null },
+  deps: SearchDeps,
   input: {
     vectorStoreIds: string[];
     query: string;

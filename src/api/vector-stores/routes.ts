@@ -153,7 +153,7 @@ export function vectorStoreRoutes(app: FastifyInstance, deps: Deps): void {
     const files = await store.vectorStoreFiles.all(request.projectId, store_.id);
     const filter = body.filters;
     const fileIds = filter ? files.filter((f) => matchesFilter(f.attributes, filter)).map((f) => f.id) : undefined;
-    const results = await searchStores(deps, {
+    const results = await searchStores({ index: deps.index, embedder: deps.embedder, logger: request.log }, {
       vectorStoreIds: [store_.id],
       queries,
       ...(fileIds && { fileIds }),
