@@ -15,7 +15,7 @@ import { buildProviders } from './model/ai-sdk/providers.js';
 import { createModelRouter } from './model/router.js';
 import { createOpenAICompatibleEmbedder } from './model/ai-sdk/ai-sdk-embedder.js';
 import { IngestWorker } from './jobs/ingest-worker.js';
-import { createSqlSearchIndex } from './search/sql/sql-search-index.js';
+import { openSqlSearchIndex } from './search/sql/sql-search-index.js';
 import { BwrapSandbox } from './sandbox/bwrap/bwrap-sandbox.js';
 import { openPostgresStore } from './store/postgres/connect.js';
 import { openSqliteStore } from './store/sqlite/connect.js';
@@ -66,7 +66,8 @@ export async function startServer(
     defaultProvider: config.models.defaultProvider,
     defaultContextWindow: config.models.defaultContextWindow,
   });
-  const index = createSqlSearchIndex(store.kysely, store.dialect);
+  // without the vector extension: one warning, and exact vector search in the application
+  const index = await openSqlSearchIndex(store.kysely, store.dialect, { log: (message) => process.stderr.write(`${message}\n`) });
   const embedder = config.embeddings
     ? createOpenAICompatibleEmbedder({ ...config.embeddings, timeoutMs: config.runs.upstreamIdleTimeoutMs })
     : null;

@@ -1,25 +1,28 @@
 /**
  * A search index on a fresh database of its own, for tests and benchmarks: a new SQLite file in a
  * temporary directory, or a new uniquely named PostgreSQL database (dropped again by `close`).
- * Only the search migration is applied. The server instead passes the store's Kysely instance to
- * `createSqlSearchIndex`, where the store's migrations have created the same tables.
+ * Only the search migrations are applied, and the vector extension is made available as the
+ * store's connections do (unless `extension: false`). The server instead passes the store's
+ * Kysely instance to `openSqlSearchIndex`, where the store's migrations have created the same
+ * tables.
  */
 import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import type { SearchIndex } from '../search-index.js';
 import type { SearchDialect, SearchTables } from './search-tables.js';
-import { createSqlSearchIndex } from './sql-search-index.js';
+import { openSqlSearchIndex, type SqlSearchIndex } from './sql-search-index.js';
+import type { VectorSetupOptions } from './vector-setup.js';
 
 export interface ScratchSearchIndex {
   dialect: SearchDialect;
-  index: SearchIndex;
+  index: SqlSearchIndex;
   db: Kysely<SearchTables>;
-  /** Empties every search table (a fresh index without a new database). */
+  /** Empties every search table (a fresh index without a new database; vector tables stay, empty). */
   clear(): Promise<void>;
   /** Closes the connection and deletes the database. */
   close(): Promise<void>;
@@ -28,32 +31,44 @@ export interface ScratchSearchIndex {
 export interface ScratchOptions {
   /** PostgreSQL server to create the database on (the admin database's URL). */
   pgAdminUrl?: string;
+  /** false: leave the vector extension out, as on a machine without it (default true). */
+  extension?: boolean;
+  vectors?: VectorSetupOptions['mode'];
+  log?: VectorSetupOptions['log'];
 }
 
 const TABLES = ['search_stores', 'search_chunks', 'search_postings', 'search_vectors'];
 const DEFAULT_PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
+const MIGRATIONS = ['0010_search_index.sql', '0011_search_vector_dims.sql'];
+
 function migrationSql(dialect: SearchDialect): string {
-  return readFileSync(new URL(`../../store/${dialect}/migrations/0010_search_index.sql`, import.meta.url), 'utf8');
+  return MIGRATIONS.map((m) => readFileSync(new URL(`../../store/${dialect}/migrations/${m}`, import.meta.url), 'utf8')).join('\n');
+}
+
+async function vectorTables(db: Kysely<SearchTables>): Promise<string[]> {
+  const rows = await db.selectFrom('search_vector_dims').select('dim').execute();
+  return rows.map((r) => `search_vec_${Number(r.dim)}`);
 }
 
 export async function openScratchSearchIndex(dialect: SearchDialect, options: ScratchOptions = {}): Promise<ScratchSearchIndex> {
-  return dialect === 'sqlite' ? openSqlite() : openPostgres(options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL);
+  return dialect === 'sqlite' ? openSqlite(options) : openPostgres(options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL, options);
 }
 
-function openSqlite(): ScratchSearchIndex {
+async function openSqlite(options: ScratchOptions): Promise<ScratchSearchIndex> {
   const dir = mkdtempSync(join(tmpdir(), 'oa-search-'));
   const sqlite = new Database(join(dir, 'search.db'));
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
+  if (options.extension !== false) sqliteVec.load(sqlite);
   sqlite.exec(migrationSql('sqlite'));
   const db = new Kysely<SearchTables>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     dialect: 'sqlite',
-    index: createSqlSearchIndex(db, 'sqlite'),
+    index: await openSqlSearchIndex(db, 'sqlite', { mode: options.vectors, log: options.log }),
     db,
     async clear() {
-      sqlite.exec(TABLES.map((t) => `DELETE FROM ${t};`).join('\n'));
+      sqlite.exec([...TABLES, ...(await vectorTables(db))].map((t) => `DELETE FROM ${t};`).join('\n'));
     },
     async close() {
       await db.destroy();
@@ -62,7 +77,7 @@ function openSqlite(): ScratchSearchIndex {
   };
 }
 
-async function openPostgres(adminUrl: string): Promise<ScratchSearchIndex> {
+async function openPostgres(adminUrl: string, options: ScratchOptions): Promise<ScratchSearchIndex> {
   const name = `oa_search_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await admin(adminUrl, `CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
@@ -70,13 +85,14 @@ async function openPostgres(adminUrl: string): Promise<ScratchSearchIndex> {
   const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
   pool.on('error', () => undefined); // an idle connection dropped by DROP DATABASE … WITH (FORCE)
   await pool.query(migrationSql('postgres'));
+  if (options.extension !== false) await pool.query('CREATE EXTENSION IF NOT EXISTS vector');
   const db = new Kysely<SearchTables>({ dialect: new PostgresDialect({ pool }) });
   return {
     dialect: 'postgres',
-    index: createSqlSearchIndex(db, 'postgres'),
+    index: await openSqlSearchIndex(db, 'postgres', { mode: options.vectors, log: options.log }),
     db,
     async clear() {
-      await pool.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY`);
+      await pool.query(`TRUNCATE ${[...TABLES, ...(await vectorTables(db))].join(', ')} RESTART IDENTITY`);
     },
     async close() {
       await db.destroy();

@@ -1,5 +1,7 @@
 /**
- * Row shapes of the search index's tables (migrations `0010_search_index.sql`, one per dialect).
+ * Row shapes of the search index's tables (migrations `0010_search_index.sql` and
+ * `0011_search_vector_dims.sql`, one per dialect). The per-dimension vector tables
+ * (`search_vec_<dim>`) are created at run time and queried with raw SQL (vector-*.ts).
  * PostgreSQL BIGINT columns may come back as strings (unless the store's INT8 parser is
  * installed), so readers pass them through `Number()`.
  */
@@ -35,6 +37,7 @@ export interface SearchPostingRow {
   dl: number;
 }
 
+/** Embeddings kept without a vector extension (vector-brute-force.ts). */
 export interface SearchVectorRow {
   chunk_seq: number;
   store_key: number;
@@ -42,11 +45,17 @@ export interface SearchVectorRow {
   embedding: Uint8Array;
 }
 
+/** A dimension that has a `search_vec_<dim>` table (vector-index.ts). */
+export interface SearchVectorDimRow {
+  dim: number;
+}
+
 export interface SearchTables {
   search_stores: SearchStoreRow;
   search_chunks: SearchChunkRow;
   search_postings: SearchPostingRow;
   search_vectors: SearchVectorRow;
+  search_vector_dims: SearchVectorDimRow;
 }
 
 export type SearchDialect = 'sqlite' | 'postgres';

@@ -1,33 +1,49 @@
 /**
  * The SearchIndex over Kysely: the same statements serve SQLite and PostgreSQL (tables from the
- * `0010_search_index.sql` migrations). Text is analyzed in the application (analyzer.ts) and kept
- * as postings; BM25 and cosine are computed by keyword-query.ts and vector-query.ts.
+ * `0010_search_index.sql` and `0011_search_vector_dims.sql` migrations). Text is analyzed in the
+ * application (analyzer.ts) and kept as postings; BM25 is computed by keyword-query.ts; embeddings
+ * go to a VectorIndex (vector-index.ts: sqlite-vec, pgvector, or the brute-force fallback).
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { termFrequencies } from '../analyzer.js';
 import type { Chunk, ScoredChunk, SearchIndex, SearchQuery } from '../search-index.js';
 import { keywordQuery } from './keyword-query.js';
 import type { SearchDialect, SearchTables } from './search-tables.js';
-import { encodeEmbedding, vectorQuery } from './vector-query.js';
+import { unitVector, type Db, type VectorIndex, type VectorIndexKind, type VectorRow } from './vector-index.js';
+import { openVectorIndex, type VectorSetupOptions } from './vector-setup.js';
 import { deleteChunkPostings, insertPostings } from './write-postings.js';
 
-type Db = Kysely<SearchTables> | Transaction<SearchTables>;
 type StoredChunk = Omit<Chunk, 'embedding'>;
 
 // Rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 const CHUNK_BATCH = 500;
-const VECTOR_BATCH = 200;
 const MAX_QUERY_TERMS = 1024;
 
-/**
- * A SearchIndex on an open Kysely instance (the store's own, or any with the search tables).
- * `db` may have other tables too; only the `search_*` ones are touched.
- */
-export function createSqlSearchIndex<DB>(kysely: Kysely<DB>, dialect: SearchDialect): SearchIndex {
-  const db = kysely as unknown as Kysely<SearchTables>;
+export interface SqlSearchIndex extends SearchIndex {
+  /** Where embeddings are kept and searched. */
+  readonly vectorIndex: VectorIndexKind;
+}
 
+/**
+ * Opens the SearchIndex on an open Kysely instance (the store's own, or any with the search
+ * tables): chooses the vector index (vector-setup.ts; it may log one fallback warning) and moves
+ * any embeddings waiting for it. `db` may have other tables too; only the `search_*` ones are
+ * touched.
+ */
+export async function openSqlSearchIndex<DB>(
+  kysely: Kysely<DB>,
+  dialect: SearchDialect,
+  options: VectorSetupOptions = {},
+): Promise<SqlSearchIndex> {
+  const db = kysely as unknown as Kysely<SearchTables>;
+  return createSqlSearchIndex(db, dialect, await openVectorIndex(db, dialect, options));
+}
+
+export function createSqlSearchIndex(db: Kysely<SearchTables>, dialect: SearchDialect, vectors: VectorIndex): SqlSearchIndex {
   return {
+    vectorIndex: vectors.kind,
+
     async add(chunks) {
       if (chunks.length === 0) return;
       const unique = [...new Map(chunks.map((c) => [c.id, c])).values()]; // a repeated id: the last wins
@@ -39,7 +55,7 @@ export function createSqlSearchIndex<DB>(kysely: Kysely<DB>, dialect: SearchDial
           ...replaced.map(removalDelta),
           ...analyzed.map((a): StoreDelta => [a.chunk.vectorStoreId, 1, a.length]),
         ]);
-        await removeChunks(trx, dialect, replaced, keys);
+        await removeChunks(trx, dialect, vectors, replaced, keys);
         for (let i = 0; i < analyzed.length; i += CHUNK_BATCH) {
           const batch = analyzed.slice(i, i + CHUNK_BATCH);
           const inserted = await trx
@@ -66,16 +82,14 @@ export function createSqlSearchIndex<DB>(kysely: Kysely<DB>, dialect: SearchDial
             return [...tf].map(([term, n]) => ({ store_key: storeKey, term, chunk_seq: seq, tf: n, dl: length }));
           });
           await insertPostings(trx, dialect, postings);
-          const vectors = batch
-            .filter(({ chunk }) => chunk.embedding && chunk.embedding.length > 0)
-            .map(({ chunk }) => ({
-              chunk_seq: seqOf.get(chunk.id)!,
-              store_key: keys.get(chunk.vectorStoreId)!,
-              embedding: encodeEmbedding(chunk.embedding!),
-            }));
-          for (let j = 0; j < vectors.length; j += VECTOR_BATCH) {
-            await trx.insertInto('search_vectors').values(vectors.slice(j, j + VECTOR_BATCH)).execute();
-          }
+          await vectors.insert(
+            trx,
+            batch.flatMap(({ chunk }): VectorRow[] => {
+              const unit = chunk.embedding && chunk.embedding.length > 0 ? unitVector(chunk.embedding) : null;
+              if (!unit) return [];
+              return [{ seq: seqOf.get(chunk.id)!, storeKey: keys.get(chunk.vectorStoreId)!, fileId: chunk.fileId, unit }];
+            }),
+          );
         }
       });
     },
@@ -88,7 +102,7 @@ export function createSqlSearchIndex<DB>(kysely: Kysely<DB>, dialect: SearchDial
           .where('vector_store_id', '=', vectorStoreId)
           .where('file_id', '=', fileId)
           .execute();
-        await removeChunks(trx, dialect, rows, await bumpStores(trx, rows.map(removalDelta)));
+        await removeChunks(trx, dialect, vectors, rows, await bumpStores(trx, rows.map(removalDelta)));
       });
     },
 
@@ -101,7 +115,7 @@ export function createSqlSearchIndex<DB>(kysely: Kysely<DB>, dialect: SearchDial
           .executeTakeFirst();
         if (store) {
           await trx.deleteFrom('search_postings').where('store_key', '=', store.store_key).execute();
-          await trx.deleteFrom('search_vectors').where('store_key', '=', store.store_key).execute();
+          await vectors.removeStore(trx, Number(store.store_key));
           await trx.deleteFrom('search_stores').where('store_key', '=', store.store_key).execute();
         }
         await trx.deleteFrom('search_chunks').where('vector_store_id', '=', vectorStoreId).execute();
@@ -123,10 +137,18 @@ export function createSqlSearchIndex<DB>(kysely: Kysely<DB>, dialect: SearchDial
     },
 
     async vector(query) {
-      if (isEmpty(query)) return [];
-      const hits = await vectorQuery(db, dialect, {
-        vectorStoreIds: query.vectorStoreIds,
-        embedding: query.embedding,
+      const unit = unitVector(query.embedding);
+      if (isEmpty(query) || !unit) return [];
+      const stores = await db
+        .selectFrom('search_stores')
+        .select(['store_key', 'vector_store_id'])
+        .where('vector_store_id', 'in', query.vectorStoreIds)
+        .orderBy('store_key')
+        .execute();
+      if (stores.length === 0) return [];
+      const hits = await vectors.query(db, {
+        stores: stores.map((s) => ({ storeKey: Number(s.store_key), vectorStoreId: s.vector_store_id })),
+        unit,
         fileIds: query.fileIds,
         limit: query.limit,
       });
@@ -222,7 +244,13 @@ const removalDelta = (r: ChunkToRemove): StoreDelta => [r.vector_store_id, -1, -
  * Deletes chunks with their postings and vectors (the caller has taken them off the counters).
  * Postings go by primary key, chunk by chunk, from the terms recorded with the chunk.
  */
-async function removeChunks(db: Db, dialect: SearchDialect, rows: ChunkToRemove[], keys: Map<string, number>): Promise<void> {
+async function removeChunks(
+  db: Db,
+  dialect: SearchDialect,
+  vectors: VectorIndex,
+  rows: ChunkToRemove[],
+  keys: Map<string, number>,
+): Promise<void> {
   if (rows.length === 0) return;
   for (const r of rows) {
     await deleteChunkPostings(db, dialect, keys.get(r.vector_store_id)!, Number(r.seq), r.terms ? r.terms.split(' ') : []);
@@ -230,7 +258,7 @@ async function removeChunks(db: Db, dialect: SearchDialect, rows: ChunkToRemove[
   const seqs = rows.map((r) => Number(r.seq));
   for (let i = 0; i < seqs.length; i += CHUNK_BATCH) {
     const batch = seqs.slice(i, i + CHUNK_BATCH);
-    await db.deleteFrom('search_vectors').where('chunk_seq', 'in', batch).execute();
+    await vectors.remove(db, batch);
     await db.deleteFrom('search_chunks').where('seq', 'in', batch).execute();
   }
 }

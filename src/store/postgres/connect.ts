@@ -26,6 +26,21 @@ export async function openPostgresStore(connectionString: string, poolSize = 10)
   return createSqlStore(kysely, 'postgres');
 }
 
+/**
+ * pgvector, for the file-search vector index, when the server has it and we may create it (it
+ * needs a superuser; once created it stays). Otherwise the index falls back to exact search in
+ * the application and says why at startup (src/search/sql/vector-setup.ts), so a failure here is
+ * not an error.
+ */
+async function createVectorExtension(client: pg.PoolClient): Promise<void> {
+  const { rows } = await client.query<{ installed: boolean; available: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') AS installed,
+            EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') AS available`,
+  );
+  if (rows[0].installed || !rows[0].available) return;
+  await client.query('CREATE EXTENSION IF NOT EXISTS vector').catch(() => undefined);
+}
+
 async function migrate(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
   try {
@@ -51,6 +66,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
         throw err;
       }
     }
+    await createVectorExtension(client);
   } finally {
     await client.query('SELECT pg_advisory_unlock(7368201)').catch(() => undefined);
     client.release();

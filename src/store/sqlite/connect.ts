@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -16,6 +17,7 @@ export async function openSqliteStore(filename: string): Promise<SqlStore> {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  loadVectorExtension(db);
   migrate(db);
   const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
   return createSqlStore(kysely, 'sqlite');
@@ -40,6 +42,19 @@ function withStatementCache(db: Database.Database, max = 1000) {
       return stmt;
     },
   };
+}
+
+/**
+ * sqlite-vec, for the file-search vector index. Its binary comes in a per-platform package; where
+ * there is none the index falls back to exact search in the application and says so at startup
+ * (src/search/sql/vector-setup.ts), so a failure here is not an error.
+ */
+function loadVectorExtension(db: Database.Database): void {
+  try {
+    sqliteVec.load(db);
+  } catch {
+    // reported by the search index
+  }
 }
 
 function migrate(db: Database.Database): void {
