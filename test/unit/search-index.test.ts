@@ -1,13 +1,17 @@
 /**
  * The SQL search index on a fresh SQLite file and a fresh PostgreSQL database, emptied before
- * each test (`OA_TEST_BACKENDS=sqlite,postgres`, `OA_TEST_PG_URL` as for the e2e suite).
+ * each test (`OA_TEST_BACKENDS=sqlite,postgres`, `OA_TEST_PG_URL` as for the e2e suite), once with
+ * the vector extension (sqlite-vec / pgvector) and once without it (the brute-force fallback).
  */
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Chunk, ScoredChunk, SearchIndex } from '../../src/search/search-index.js';
 import { openScratchSearchIndex, type ScratchSearchIndex } from '../../src/search/sql/scratch-search-index.js';
 import { BM25_B, BM25_K1 } from '../../src/search/sql/keyword-query.js';
-import type { SearchDialect } from '../../src/search/sql/search-tables.js';
+import type { SearchDialect, SearchTables } from '../../src/search/sql/search-tables.js';
+import { openSqlSearchIndex } from '../../src/search/sql/sql-search-index.js';
+import { Kysely, SqliteDialect } from 'kysely';
 
 const BACKENDS = (process.env.OA_TEST_BACKENDS ?? 'sqlite,postgres')
   .split(',')
@@ -44,14 +48,25 @@ function embed(weights: Record<string, number>, dims = 8): Float32Array {
   return v;
 }
 
-for (const backend of BACKENDS) {
-  describe(`SQL search index on ${backend}`, () => {
+const EXTENSION_INDEX = { sqlite: 'sqlite-vec', postgres: 'pgvector' } as const;
+
+/** Unit vector at `degrees` from the x axis in the x/y plane, in `dims` dimensions. */
+function angled(degrees: number, dims = 8): Float32Array {
+  const v = new Float32Array(dims);
+  v[0] = Math.cos((degrees * Math.PI) / 180);
+  v[1] = Math.sin((degrees * Math.PI) / 180);
+  return v;
+}
+
+for (const backend of BACKENDS) for (const extension of [true, false]) {
+  describe(`SQL search index on ${backend}, ${extension ? `with ${EXTENSION_INDEX[backend]}` : 'without the vector extension'}`, () => {
     let scratch: ScratchSearchIndex;
     let index: SearchIndex;
+    const logged: string[] = [];
 
     // one database per backend; every test starts from empty tables
     before(async () => {
-      scratch = await openScratchSearchIndex(backend, { pgAdminUrl: PG_ADMIN_URL });
+      scratch = await openScratchSearchIndex(backend, { pgAdminUrl: PG_ADMIN_URL, extension, log: (m) => logged.push(m) });
       index = scratch.index;
     });
 
@@ -70,6 +85,16 @@ for (const backend of BACKENDS) {
         .executeTakeFirstOrThrow();
       return Number(row.n);
     }
+
+    it(extension ? `keeps embeddings in ${EXTENSION_INDEX[backend]}, silently` : 'falls back to brute force with one warning', () => {
+      assert.equal(scratch.index.vectorIndex, extension ? EXTENSION_INDEX[backend] : 'brute-force');
+      if (extension) assert.deepEqual(logged, []);
+      else {
+        assert.equal(logged.length, 1);
+        assert.match(logged[0], backend === 'sqlite' ? /sqlite-vec extension is not loaded/ : /pgvector .*not created in this database/);
+        assert.match(logged[0], /falls back to exact cosine/);
+      }
+    });
 
     it('returns added chunks with their fields, best first, with maxScore above every score', async () => {
       await index.add([
@@ -314,8 +339,80 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await index.vector({ vectorStoreIds: ['vs_none'], text: '', embedding: embed({ fruit: 1 }), limit: 10 }), []);
     });
 
-    it('scans vectors past one page', async () => {
-      const n = 2345;
+    it('replaces a chunk’s embedding when the chunk is added again, or drops it', async () => {
+      await index.add([chunk('vs', 'f', 0, 'a', { embedding: angled(0) }), chunk('vs', 'f', 1, 'b', { embedding: angled(90) })]);
+      await index.add([chunk('vs', 'f', 0, 'a2', { embedding: angled(60) })]);
+      let hits = await index.vector({ vectorStoreIds: ['vs'], text: '', embedding: angled(0), limit: 10 });
+      assert.deepEqual(ids(hits), ['vs:f:0', 'vs:f:1']);
+      assert.ok(Math.abs(hits[0].score - 0.5) < 1e-6, String(hits[0].score));
+      assert.equal(hits[0].chunk.text, 'a2');
+      await index.add([chunk('vs', 'f', 1, 'b2')]);
+      hits = await index.vector({ vectorStoreIds: ['vs'], text: '', embedding: angled(0), limit: 10 });
+      assert.deepEqual(ids(hits), ['vs:f:0']);
+    });
+
+    it('keeps embeddings of several dimensions apart; removals reach every dimension', async () => {
+      await index.add([
+        chunk('vs', 'f', 0, 'eight', { embedding: angled(10, 8) }),
+        chunk('vs', 'f', 1, 'four', { embedding: angled(20, 4) }),
+        chunk('vs', 'g', 0, 'four too', { embedding: angled(30, 4) }),
+        chunk('vs_b', 'f', 0, 'twelve', { embedding: angled(0, 12) }),
+        chunk('vs_b', 'f', 1, 'four in b', { embedding: angled(0, 4) }),
+      ]);
+      const query = async (dims: number, stores = ['vs', 'vs_b']) =>
+        ids(await index.vector({ vectorStoreIds: stores, text: '', embedding: angled(0, dims), limit: 10 }));
+      assert.deepEqual(await query(8), ['vs:f:0']);
+      assert.deepEqual(await query(4), ['vs_b:f:1', 'vs:f:1', 'vs:g:0']);
+      assert.deepEqual(await query(12), ['vs_b:f:0']);
+      assert.deepEqual(await query(5), []);
+      await index.removeFile('vs', 'f');
+      assert.deepEqual(await query(8), []);
+      assert.deepEqual(await query(4), ['vs_b:f:1', 'vs:g:0']);
+      await index.removeStore('vs_b');
+      assert.deepEqual(await query(4), ['vs:g:0']);
+      assert.deepEqual(await query(12), []);
+    });
+
+    it('merges stores, filters files across stores, and cuts at the limit', async () => {
+      await index.add([
+        chunk('vs_a', 'f1', 0, 'a0', { embedding: angled(5) }),
+        chunk('vs_a', 'f2', 0, 'a1', { embedding: angled(25) }),
+        chunk('vs_b', 'f3', 0, 'b0', { embedding: angled(15) }),
+        chunk('vs_b', 'f4', 0, 'b1', { embedding: angled(35) }),
+        chunk('vs_c', 'f1', 0, 'c0', { embedding: angled(0) }),
+      ]);
+      const search = (extra: { fileIds?: string[]; limit?: number }) =>
+        index.vector({ vectorStoreIds: ['vs_a', 'vs_b'], text: '', embedding: angled(0), limit: 10, ...extra });
+      assert.deepEqual(ids(await search({})), ['vs_a:f1:0', 'vs_b:f3:0', 'vs_a:f2:0', 'vs_b:f4:0']);
+      assert.deepEqual(ids(await search({ limit: 3 })), ['vs_a:f1:0', 'vs_b:f3:0', 'vs_a:f2:0']);
+      assert.deepEqual(ids(await search({ fileIds: ['f2', 'f4', 'f9'] })), ['vs_a:f2:0', 'vs_b:f4:0']);
+      assert.deepEqual(ids(await search({ fileIds: ['f1'], limit: 1 })), ['vs_a:f1:0']);
+      assert.deepEqual(await search({ fileIds: [] }), []);
+      const hits = await search({});
+      [5, 15, 25, 35].forEach((deg, i) => assert.ok(Math.abs(hits[i].score - Math.cos((deg * Math.PI) / 180)) < 1e-6));
+    });
+
+    it('orders equal scores by insertion, also across the limit', async () => {
+      await index.add([
+        ...Array.from({ length: 12 }, (_, i) => chunk('vs', 'f', i, `same ${i}`, { embedding: angled(40) })),
+        chunk('vs', 'g', 0, 'best', { embedding: angled(1) }),
+        chunk('vs', 'g', 1, 'worst', { embedding: angled(170) }),
+      ]);
+      const hits = await index.vector({ vectorStoreIds: ['vs'], text: '', embedding: angled(0), limit: 4 });
+      assert.deepEqual(ids(hits), ['vs:g:0', 'vs:f:0', 'vs:f:1', 'vs:f:2']);
+      const later = await index.vector({ vectorStoreIds: ['vs'], text: '', embedding: angled(0), limit: 13 });
+      assert.deepEqual(ids(later).slice(1), Array.from({ length: 12 }, (_, i) => `vs:f:${i}`));
+    });
+
+    it('stores no direction for a zero embedding, and a zero query finds nothing', async () => {
+      await index.add([chunk('vs', 'f', 0, 'zero', { embedding: new Float32Array(8) }), chunk('vs', 'f', 1, 'x', { embedding: angled(0) })]);
+      assert.deepEqual(ids(await index.vector({ vectorStoreIds: ['vs'], text: '', embedding: angled(0), limit: 10 })), ['vs:f:1']);
+      assert.deepEqual(await index.vector({ vectorStoreIds: ['vs'], text: '', embedding: new Float32Array(8), limit: 10 }), []);
+      assert.equal((await index.fileChunks('vs', 'f')).length, 2);
+    });
+
+    it('scans vectors past one page and past sqlite-vec’s largest k', async () => {
+      const n = 4321;
       await index.add(
         Array.from({ length: n }, (_, i) => {
           const v = new Float32Array(4);
@@ -328,7 +425,68 @@ for (const backend of BACKENDS) {
       assert.equal(hits.length, n);
       assert.deepEqual(ids(hits.slice(0, 2)), ['vs:f:0', 'vs:f:1']);
       assert.equal(hits[n - 1].chunk.id, `vs:f:${n - 1}`);
+      const top = await index.vector({ vectorStoreIds: ['vs'], text: '', embedding: new Float32Array([1, 0, 0, 0]), limit: 4000 });
+      assert.deepEqual(ids(top), ids(hits.slice(0, 4000)));
     });
+  });
+}
+
+for (const backend of BACKENDS) {
+  describe(`SQL search index on ${backend}: moving to and from the vector extension`, () => {
+    const corpus = [
+      chunk('vs', 'f', 0, 'a', { embedding: angled(10) }),
+      chunk('vs', 'f', 1, 'b', { embedding: angled(50) }),
+      chunk('vs', 'g', 0, 'c', { embedding: angled(20, 4) }),
+      chunk('vs_b', 'g', 0, 'd', { embedding: angled(30) }),
+    ];
+
+    it('moves embeddings written without the extension into it when the index opens with it', async () => {
+      const logged: string[] = [];
+      const s = await openScratchSearchIndex(backend, { pgAdminUrl: PG_ADMIN_URL, extension: false, log: (m) => logged.push(m) });
+      try {
+        assert.equal(s.index.vectorIndex, 'brute-force');
+        await s.index.add(corpus);
+        const q = { vectorStoreIds: ['vs', 'vs_b'], text: '', embedding: angled(0), limit: 10 };
+        const before = await s.index.vector(q);
+        assert.deepEqual(ids(before), ['vs:f:0', 'vs_b:g:0', 'vs:f:1']);
+
+        await s.enableExtension();
+        const reopened = await openSqlSearchIndex(s.db, backend, { log: (m) => logged.push(m) });
+        assert.equal(reopened.vectorIndex, EXTENSION_INDEX[backend]);
+        assert.equal(logged.at(-1), `file search: moved 4 embeddings into the ${EXTENSION_INDEX[backend]} index`);
+        const left = await s.db.selectFrom('search_vectors').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        assert.equal(Number(left.n), 0);
+        const after = await reopened.vector(q);
+        assert.deepEqual(ids(after), ids(before));
+        after.forEach((h, i) => assert.ok(Math.abs(h.score - before[i].score) < 1e-6));
+        assert.deepEqual(ids(await reopened.vector({ ...q, embedding: angled(0, 4) })), ['vs:g:0']);
+        assert.deepEqual(ids(await reopened.vector({ ...q, fileIds: ['g'] })), ['vs_b:g:0']);
+        await reopened.removeFile('vs', 'f');
+        assert.deepEqual(ids(await reopened.vector(q)), ['vs_b:g:0']);
+
+        // opened again: nothing left to move, nothing said
+        const count = logged.length;
+        await openSqlSearchIndex(s.db, backend, { log: (m) => logged.push(m) });
+        assert.equal(logged.length, count);
+      } finally {
+        await s.close();
+      }
+    });
+
+    if (backend === 'sqlite') {
+      it('refuses to open without sqlite-vec a database whose embeddings are in vec0 tables', async () => {
+        const s = await openScratchSearchIndex('sqlite');
+        const plain = new Database(s.location);
+        const db = new Kysely<SearchTables>({ dialect: new SqliteDialect({ database: plain }) });
+        try {
+          await s.index.add(corpus);
+          await assert.rejects(openSqlSearchIndex(db, 'sqlite'), /sqlite-vec extension is not loaded .*keeps embeddings in search_vec_4, search_vec_8,/);
+        } finally {
+          await db.destroy();
+          await s.close();
+        }
+      });
+    }
   });
 }
 

@@ -22,6 +22,10 @@ export interface ScratchSearchIndex {
   dialect: SearchDialect;
   index: SqlSearchIndex;
   db: Kysely<SearchTables>;
+  /** The SQLite file, or the PostgreSQL database's URL. */
+  location: string;
+  /** Makes the vector extension available now (after `extension: false`); reopen the index to use it. */
+  enableExtension(): Promise<void>;
   /** Empties every search table (a fresh index without a new database; vector tables stay, empty). */
   clear(): Promise<void>;
   /** Closes the connection and deletes the database. */
@@ -57,7 +61,8 @@ export async function openScratchSearchIndex(dialect: SearchDialect, options: Sc
 
 async function openSqlite(options: ScratchOptions): Promise<ScratchSearchIndex> {
   const dir = mkdtempSync(join(tmpdir(), 'oa-search-'));
-  const sqlite = new Database(join(dir, 'search.db'));
+  const file = join(dir, 'search.db');
+  const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   if (options.extension !== false) sqliteVec.load(sqlite);
@@ -67,6 +72,10 @@ async function openSqlite(options: ScratchOptions): Promise<ScratchSearchIndex> 
     dialect: 'sqlite',
     index: await openSqlSearchIndex(db, 'sqlite', { mode: options.vectors, log: options.log }),
     db,
+    location: file,
+    async enableExtension() {
+      sqliteVec.load(sqlite);
+    },
     async clear() {
       sqlite.exec([...TABLES, ...(await vectorTables(db))].map((t) => `DELETE FROM ${t};`).join('\n'));
     },
@@ -91,6 +100,10 @@ async function openPostgres(adminUrl: string, options: ScratchOptions): Promise<
     dialect: 'postgres',
     index: await openSqlSearchIndex(db, 'postgres', { mode: options.vectors, log: options.log }),
     db,
+    location: url.toString(),
+    async enableExtension() {
+      await pool.query('CREATE EXTENSION IF NOT EXISTS vector');
+    },
     async clear() {
       await pool.query(`TRUNCATE ${[...TABLES, ...(await vectorTables(db))].join(', ')} RESTART IDENTITY`);
     },
