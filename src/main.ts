@@ -11,6 +11,7 @@ import type { EventBus } from './events/event-bus.js';
 import { MemoryEventBus } from './events/memory-event-bus.js';
 import { PgEventBus } from './events/postgres/pg-event-bus.js';
 import { startSweeper } from './maintenance/sweeper.js';
+import { TextWorkerPool } from './ingest/text-worker-pool.js';
 import { buildProviders } from './model/ai-sdk/providers.js';
 import { createModelRouter } from './model/router.js';
 import { createOpenAICompatibleEmbedder } from './model/ai-sdk/ai-sdk-embedder.js';
@@ -136,8 +137,9 @@ export async function startServer(
   } else {
     logger.info(`model providers: ${config.models.providers.map((p) => `${p.name} (${p.type})`).join(', ')}`);
   }
+  const textPool = config.ingest.concurrency > 0 ? new TextWorkerPool(config.ingest.concurrency) : undefined;
   ingest = new IngestWorker(
-    { store, blobs, index, embedder, clock, logger },
+    { store, blobs, index, embedder, clock, logger, prepareText: textPool?.prepare },
     { concurrency: config.ingest.concurrency, leaseMs: config.runs.leaseMs, pollMs: config.runs.pollMs, maxAttempts: 3 },
   );
   if (config.ingest.concurrency > 0) ingest.start();
@@ -170,6 +172,7 @@ export async function startServer(
       await app.close();
       await worker?.stop();
       await ingest?.stop();
+      await textPool?.close();
       await sandbox?.close();
       await bus.close?.();
       await store.close();

@@ -2,14 +2,16 @@ import type { BlobStore } from '../blobs/blob-store.js';
 import type { Embedder } from '../model/embedder.js';
 import type { Chunk, SearchIndex } from '../search/search-index.js';
 import type { StoredFile, StoredVectorStoreFile } from '../store/store.js';
-import { AUTO_CHUNKING, chunkText } from './chunk.js';
-import { extractText } from './extract.js';
+import { AUTO_CHUNKING } from './chunk.js';
 import { ExtractError } from './extract-types.js';
+import { prepareTextInline, type PrepareText } from './prepare-text.js';
 
 export interface IngestDeps {
   blobs: BlobStore;
   index: SearchIndex;
   embedder: Embedder | null;
+  /** Extraction + chunking; on worker threads in the server (text-worker-pool.ts), inline by default. */
+  prepareText?: PrepareText;
 }
 
 const INDEX_BATCH = 64;
@@ -35,10 +37,19 @@ export async function ingestFile(
   const parts: Buffer[] = [];
   for await (const c of deps.blobs.get(file.blob_key)) parts.push(c as Buffer);
   const bytes = new Uint8Array(Buffer.concat(parts));
-  const { text } = await extractText(bytes, file.filename, file.mime_type);
-  signal.throwIfAborted();
   const strategy = job.chunking_strategy.type === 'static' ? job.chunking_strategy.static : AUTO_CHUNKING;
-  const pieces = chunkText(text, { maxTokens: strategy.max_chunk_size_tokens, overlapTokens: strategy.chunk_overlap_tokens });
+  const prepare = deps.prepareText ?? prepareTextInline;
+  const { text, pieces } = await prepare(
+    {
+      bytes,
+      filename: file.filename,
+      mimeType: file.mime_type,
+      maxTokens: strategy.max_chunk_size_tokens,
+      overlapTokens: strategy.chunk_overlap_tokens,
+    },
+    signal,
+  );
+  signal.throwIfAborted();
   const embeddings = deps.embedder ? await deps.embedder.embed(pieces.map((p) => p.text), signal) : null;
   signal.throwIfAborted();
   const chunks: Chunk[] = pieces.map((p, i) => ({
