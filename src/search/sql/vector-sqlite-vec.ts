@@ -11,6 +11,8 @@
  *   limit-th; what is kept is then ordered by score and seq;
  * - k is capped at K_MAX: beyond it the same rows come from a plain scan ordered in SQL.
  *
+ * Deleting a store scans its table once (vec0 has no index on the partition key).
+ *
  * Gotcha: rowids and partition keys must be bound as BigInt (a JS number binds as REAL, which
  * vec0 rejects).
  */
@@ -55,9 +57,10 @@ export function sqliteVecIndex(): VectorIndex {
 
     async remove(db, seqs) {
       if (seqs.length === 0) return;
+      // one statement per rowid: vec0 answers `rowid = ?` by a lookup, but scans the whole table
+      // for `rowid IN (…)` (at 50k vectors: 50–75 ms per IN statement, 0.03 ms per lookup)
       for (const dim of await dims.all(db)) {
-        await sql`DELETE FROM ${sql.table(vectorTable(dim))}
-          WHERE chunk_seq IN (SELECT value FROM json_each(${JSON.stringify(seqs)}))`.execute(db);
+        for (const seq of seqs) await sql`DELETE FROM ${sql.table(vectorTable(dim))} WHERE chunk_seq = ${BigInt(seq)}`.execute(db);
       }
     },
 
