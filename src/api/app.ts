@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { Errors } from '../core/errors.js';
 import { assistantRoutes } from './assistants/routes.js';
@@ -17,6 +17,11 @@ import { uploadRoutes } from './uploads/routes.js';
 import { vectorStoreRoutes } from './vector-stores/routes.js';
 
 const PUBLIC_PATHS = new Set(['/health', '/v1/health']);
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
 
 /** Builds the HTTP application: every route under `/v1`, OpenAI-shaped errors, request ids, auth. */
 /**
@@ -66,25 +71,41 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     }
     done(null, value);
   });
-  await app.register(multipart, {
-    limits: { fileSize: deps.limits.fileBytes, files: 1, fields: 16, parts: 20, fieldSize: 64 * 1024 },
-  });
-
   const rate = deps.limits.requestsPerMinute > 0 ? new RequestRateLimiter(deps.limits.requestsPerMinute, deps.clock) : null;
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    if (PUBLIC_PATHS.has(request.url.split('?')[0])) return;
-    request.projectId = await deps.auth.authenticate(request.headers.authorization);
-    request.callerKey = callerKey(request.headers.authorization);
+  // Who limits count against, worked out only when something asks (rate limits, stream slots).
+  app.decorateRequest('callerKey', {
+    getter(this: FastifyRequest) {
+      return callerKey(this.headers.authorization);
+    },
+  });
+  const admit = (request: FastifyRequest, projectId: string): void => {
+    request.projectId = projectId;
     rate?.take(request.callerKey);
     rejectNulInUrl(request);
+  };
+  // A callback hook, not an async one: a request whose key is already known (nearly all of them)
+  // passes without a promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    if (PUBLIC_PATHS.has(pathOf(request.url))) return done();
+    let projectId: string | Promise<string>;
+    try {
+      projectId = deps.auth.authenticate(request.headers.authorization);
+      if (typeof projectId === 'string') {
+        admit(request, projectId);
+        return done();
+      }
+    } catch (err) {
+      return done(err as Error);
+    }
+    projectId.then((p) => admit(request, p)).then(() => done(), done);
   });
 
   app.addHook('onSend', drainUnreadBody(deps.limits.bodyBytes, 5_000));
 
   app.setErrorHandler((err, request, reply) => sendError(reply, toApiError(err, request, deps.limits)));
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
+    const path = pathOf(request.url);
     const allowed = routes.find((r) => r.pattern.test(path))?.methods;
     if (allowed && allowed.size > 0) {
       return sendError(reply, Errors.methodNotAllowed(request.method, path, [...allowed].sort()));
@@ -101,9 +122,17 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
       threadRoutes(v1, deps);
       messageRoutes(v1, deps);
       runRoutes(v1, deps);
-      fileRoutes(v1, deps);
-      uploadRoutes(v1, deps);
       vectorStoreRoutes(v1, deps);
+      // Multipart bodies only where files arrive: the plugin adds hooks to every request in its
+      // scope (temporary-file clean-up), which other routes need not pay for. Elsewhere a
+      // multipart body is an unsupported content type like any other.
+      await v1.register(async (withFiles) => {
+        await withFiles.register(multipart, {
+          limits: { fileSize: deps.limits.fileBytes, files: 1, fields: 16, parts: 20, fieldSize: 64 * 1024 },
+        });
+        fileRoutes(withFiles, deps);
+        uploadRoutes(withFiles, deps);
+      });
     },
     { prefix: '/v1' },
   );

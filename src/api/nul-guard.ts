@@ -20,6 +20,8 @@ const KINDS: Record<string, string> = {
  * answer as SQLite did: a path id is not found (404), a query value is invalid (400).
  */
 export function rejectNulInUrl(request: FastifyRequest): void {
+  // Only a percent-encoded NUL decodes to one (Node refuses a raw NUL in a request line).
+  if (!request.url.includes('%00')) return;
   const params = (request.params ?? {}) as Record<string, unknown>;
   for (const [name, value] of Object.entries(params)) {
     if (typeof value !== 'string' || !value.includes('\u0000')) continue;

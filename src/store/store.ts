@@ -24,6 +24,8 @@ import type { ListQuery, Page } from '../core/page.js';
 export interface AssistantRepo {
   insert(projectId: string, assistant: Assistant): Promise<void>;
   get(projectId: string, id: string): Promise<Assistant | undefined>;
+  /** The same assistant as wire JSON, byte for byte `JSON.stringify` of what `get` returns. */
+  getJson(projectId: string, id: string): Promise<string | undefined>;
   /** Replaces the stored object; false when it no longer exists. */
   update(projectId: string, assistant: Assistant): Promise<boolean>;
   delete(projectId: string, id: string): Promise<boolean>;
@@ -34,6 +36,8 @@ export interface ThreadRepo {
   /** Inserts the thread and its initial messages atomically. */
   insert(projectId: string, thread: Thread, messages: Message[]): Promise<void>;
   get(projectId: string, id: string): Promise<Thread | undefined>;
+  /** The same thread as wire JSON, byte for byte `JSON.stringify` of what `get` returns. */
+  getJson(projectId: string, id: string): Promise<string | undefined>;
   update(projectId: string, thread: Thread): Promise<boolean>;
   /** Deletes the thread with everything that hangs off it (messages, runs, steps). */
   delete(projectId: string, id: string): Promise<boolean>;

@@ -5,6 +5,7 @@ import { toListResponse } from '../../core/page.js';
 import { parseBody } from '../../core/validate.js';
 import type { Assistant } from '../../core/wire.js';
 import type { Deps } from '../deps.js';
+import { sendJsonText } from '../json-text.js';
 import { parseListQuery } from '../pagination.js';
 import { resolveToolResources } from '../tool-resources.js';
 import { createAssistantBody, modifyAssistantBody } from './schema.js';
@@ -47,7 +48,13 @@ export function assistantRoutes(app: FastifyInstance, deps: Deps): void {
     return toListResponse(page);
   });
 
-  app.get<IdParams>('/assistants/:assistant_id', async (request) => load(request.projectId, request.params.assistant_id));
+  // The hot read: the stored row goes out as wire JSON without becoming an object in between.
+  app.get<IdParams>('/assistants/:assistant_id', async (request, reply) => {
+    const id = request.params.assistant_id;
+    const json = await store.assistants.getJson(request.projectId, id);
+    if (json === undefined) throw Errors.notFound('assistant', id);
+    return sendJsonText(reply, json);
+  });
 
   app.post<IdParams>('/assistants/:assistant_id', async (request) => {
     const body = parseBody(modifyAssistantBody, request.body);

@@ -4,6 +4,7 @@ import { Errors } from '../../core/errors.js';
 import { parseBody } from '../../core/validate.js';
 import type { Message, Thread } from '../../core/wire.js';
 import type { Deps } from '../deps.js';
+import { sendJsonText } from '../json-text.js';
 import { attachFilesToThread } from '../messages/attachments.js';
 import { buildMessage } from '../messages/build.js';
 import { resolveToolResources } from '../tool-resources.js';
@@ -38,7 +39,13 @@ export function threadRoutes(app: FastifyInstance, deps: Deps): void {
     return attachFilesToThread(deps, request.projectId, thread, messages.flatMap((m) => m.attachments));
   });
 
-  app.get<IdParams>('/threads/:thread_id', async (request) => load(request.projectId, request.params.thread_id));
+  // The hot read: the stored row goes out as wire JSON without becoming an object in between.
+  app.get<IdParams>('/threads/:thread_id', async (request, reply) => {
+    const id = request.params.thread_id;
+    const json = await store.threads.getJson(request.projectId, id);
+    if (json === undefined) throw Errors.notFound('thread', id);
+    return sendJsonText(reply, json);
+  });
 
   app.post<IdParams>('/threads/:thread_id', async (request) => {
     const body = parseBody(modifyThreadBody, request.body);

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Assistant } from '../../core/wire.js';
 import type { AssistantRepo } from '../store.js';
 import { paginate } from './paginate.js';
-import { prepared } from './prepared.js';
+import { prepared, type ReadNow } from './prepared.js';
 import { fromJson, toJson, type AssistantRow, type Tables } from './tables.js';
 
 function toRow(projectId: string, a: Assistant): AssistantRow {
@@ -43,9 +43,28 @@ function fromRow(r: AssistantRow): Assistant {
   };
 }
 
-export function assistantRepo(db: Kysely<Tables>): AssistantRepo {
+const str = JSON.stringify;
+
+/**
+ * `JSON.stringify(fromRow(r))` without building the object: the same keys in the same order, and
+ * the JSON columns spliced in as stored. They were written by `JSON.stringify` (toRow), whose
+ * output parses and re-serialises to the same text, so the bytes are identical; skipping the
+ * parse and the second serialisation is most of what a hot read costs after the query itself.
+ */
+function rowJson(r: AssistantRow): string {
+  return (
+    `{"id":${str(r.id)},"object":"assistant","created_at":${str(r.created_at)},"name":${str(r.name)},` +
+    `"description":${str(r.description)},"model":${str(r.model)},"instructions":${str(r.instructions)},` +
+    `"tools":${r.tools},"tool_resources":${r.tool_resources ?? 'null'},"metadata":${r.metadata},` +
+    `"temperature":${str(r.temperature)},"top_p":${str(r.top_p)},"response_format":${r.response_format ?? 'null'},` +
+    `"reasoning_effort":${str(r.reasoning_effort)}}`
+  );
+}
+
+export function assistantRepo(db: Kysely<Tables>, readNow?: ReadNow): AssistantRepo {
   const byId = prepared(db, (id: string, projectId: string) =>
     db.selectFrom('assistants').selectAll().where('id', '=', id).where('project_id', '=', projectId),
+    readNow,
   );
   return {
     async insert(projectId, a) {
@@ -54,6 +73,10 @@ export function assistantRepo(db: Kysely<Tables>): AssistantRepo {
     async get(projectId, id) {
       const [row] = await byId(id, projectId);
       return row && fromRow(row);
+    },
+    async getJson(projectId, id) {
+      const [row] = await byId(id, projectId);
+      return row && rowJson(row);
     },
     async update(projectId, a) {
       const { id, project_id, created_at, ...rest } = toRow(projectId, a);

@@ -1,13 +1,24 @@
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 
 /**
+ * Runs a read statement on the spot, synchronously, when the backend can do so safely; `undefined`
+ * means it cannot right now and the query goes through Kysely. The SQLite store provides one: a
+ * single statement on its one connection, skipped while a transaction is open there (a read then
+ * would see that transaction's uncommitted writes).
+ */
+export type ReadNow = (sql: string, parameters: readonly unknown[]) => unknown[] | undefined;
+
+/**
  * A query built with Kysely once and then run with new arguments, skipping the per-call build and
  * compile (about a third of a small indexed read). `build` must use each argument as a plain
  * value parameter, in any order; it is called once with stand-ins to learn where they land.
+ * With `readNow` (reads only), the statement runs directly on the connection when it can, which
+ * skips Kysely's connection queue and driver as well.
  */
 export function prepared<A extends unknown[], R>(
   db: Kysely<any>,
   build: (...args: A) => Compilable<R>,
+  readNow?: ReadNow,
 ): (...args: A) => Promise<R[]> {
   let cache: { sql: string; slots: Array<number | { value: unknown }> } | undefined;
   return async (...args: A) => {
@@ -23,6 +34,8 @@ export function prepared<A extends unknown[], R>(
       };
     }
     const params = cache.slots.map((s) => (typeof s === 'number' ? args[s] : s.value));
+    const now = readNow?.(cache.sql, params);
+    if (now) return now as R[];
     const result = await db.executeQuery<R>(CompiledQuery.raw(cache.sql, params));
     return result.rows;
   };

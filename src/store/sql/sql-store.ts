@@ -4,6 +4,7 @@ import { apiKeyRepo } from './api-keys.js';
 import { assistantRepo } from './assistants.js';
 import { fileRepo } from './files.js';
 import { messageRepo } from './messages.js';
+import type { ReadNow } from './prepared.js';
 import type { Tables } from './tables.js';
 import { threadRepo } from './threads.js';
 import { uploadRepo } from './uploads.js';
@@ -16,13 +17,16 @@ export interface SqlStore extends Store {
   readonly kysely: Kysely<Tables>;
 }
 
-/** The Store over Kysely: the same queries serve SQLite and PostgreSQL. */
-export function createSqlStore(db: Kysely<Tables>, dialect: Store['dialect']): SqlStore {
+/**
+ * The Store over Kysely: the same queries serve SQLite and PostgreSQL. `readNow` lets the hot
+ * by-id reads skip Kysely's executor where the backend can run them synchronously (SQLite).
+ */
+export function createSqlStore(db: Kysely<Tables>, dialect: Store['dialect'], readNow?: ReadNow): SqlStore {
   return {
     kysely: db,
     dialect,
-    assistants: assistantRepo(db),
-    threads: threadRepo(db),
+    assistants: assistantRepo(db, readNow),
+    threads: threadRepo(db, readNow),
     messages: messageRepo(db),
     files: fileRepo(db),
     uploads: uploadRepo(db),

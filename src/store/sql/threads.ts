@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Thread } from '../../core/wire.js';
 import type { ThreadRepo } from '../store.js';
 import { messageToRow } from './messages.js';
-import { prepared } from './prepared.js';
+import { prepared, type ReadNow } from './prepared.js';
 import { fromJson, toJson, type Tables, type ThreadRow } from './tables.js';
 
 export function threadToRow(projectId: string, t: Thread): ThreadRow {
@@ -25,9 +25,20 @@ function fromRow(r: ThreadRow): Thread {
   };
 }
 
-export function threadRepo(db: Kysely<Tables>): ThreadRepo {
+const str = JSON.stringify;
+
+/** `JSON.stringify(fromRow(r))` without building the object (see assistants.ts rowJson). */
+function rowJson(r: ThreadRow): string {
+  return (
+    `{"id":${str(r.id)},"object":"thread","created_at":${str(r.created_at)},` +
+    `"tool_resources":${r.tool_resources ?? 'null'},"metadata":${r.metadata}}`
+  );
+}
+
+export function threadRepo(db: Kysely<Tables>, readNow?: ReadNow): ThreadRepo {
   const byId = prepared(db, (id: string, projectId: string) =>
     db.selectFrom('threads').selectAll().where('id', '=', id).where('project_id', '=', projectId),
+    readNow,
   );
   return {
     async insert(projectId, thread, messages) {
@@ -44,6 +55,10 @@ export function threadRepo(db: Kysely<Tables>): ThreadRepo {
     async get(projectId, id) {
       const [row] = await byId(id, projectId);
       return row && fromRow(row);
+    },
+    async getJson(projectId, id) {
+      const [row] = await byId(id, projectId);
+      return row && rowJson(row);
     },
     async update(projectId, t) {
       const { id, project_id, created_at, ...rest } = threadToRow(projectId, t);

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect } from 'kysely';
 import { readMigrations } from '../migrations.js';
+import type { ReadNow } from '../sql/prepared.js';
 import { createSqlStore, type SqlStore } from '../sql/sql-store.js';
 import type { Tables } from '../sql/tables.js';
 
@@ -19,8 +20,12 @@ export async function openSqliteStore(filename: string): Promise<SqlStore> {
   db.pragma('busy_timeout = 5000');
   loadVectorExtension(db);
   migrate(db);
-  const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
-  return createSqlStore(kysely, 'sqlite');
+  const statements = withStatementCache(db);
+  const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: statements }) });
+  // Outside a transaction a statement sees exactly what one run through Kysely would: Kysely's
+  // queue only orders statements, and better-sqlite3 runs each to completion on this turn.
+  const readNow: ReadNow = (sql, parameters) => (db.inTransaction ? undefined : statements.prepare(sql).all(parameters));
+  return createSqlStore(kysely, 'sqlite', readNow);
 }
 
 /**
