@@ -70,7 +70,12 @@ export async function startServer(
   // without the vector extension: one warning, and exact vector search in the application
   const index = await openSqlSearchIndex(store.kysely, store.dialect, { log: (message) => process.stderr.write(`${message}\n`) });
   const embedder = config.embeddings
-    ? createOpenAICompatibleEmbedder({ ...config.embeddings, timeoutMs: config.runs.upstreamIdleTimeoutMs })
+    ? createOpenAICompatibleEmbedder({
+        ...config.embeddings,
+        timeoutMs: config.runs.upstreamIdleTimeoutMs,
+        maxRetries: config.runs.upstreamMaxRetries,
+        retryBaseMs: config.runs.upstreamRetryBaseMs,
+      })
     : null;
   const sandbox = config.sandbox ? new BwrapSandbox({ root: join(config.dataDir, 'sandbox'), ...config.sandbox }) : null;
   const toolHealth = async () => ({
