@@ -94,7 +94,7 @@ export async function startServer(
     ids,
     auth,
     bus,
-    runControl: { notify: () => worker?.notify(), abort: (id) => worker?.abort(id) ?? false },
+    runControl: { notify: () => worker?.notify(), abort: (id) => worker?.abort(id) ?? false, reserve: () => worker?.reserve() ?? null },
     index,
     embedder,
     toolHealth,

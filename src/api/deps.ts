@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { IdGenerator } from '../core/ids.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { RunSlot } from '../engine/worker.js';
 import type { Embedder } from '../model/embedder.js';
 import type { SearchIndex } from '../search/search-index.js';
 import type { Store } from '../store/store.js';
@@ -17,6 +18,8 @@ export interface RunControl {
   notify(): void;
   /** Aborts a run executing in this process (cancel); false when it is not here. */
   abort(runId: string): boolean;
+  /** Room to start a run being queued here at once (see RunSlot); null when there is none. */
+  reserve(): RunSlot | null;
 }
 
 /** Everything the HTTP layer needs, built by the composition root. */

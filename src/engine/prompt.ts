@@ -1,6 +1,6 @@
 import type { Message, Run, RunStep } from '../core/wire.js';
 import type { ChatMessage, UserPart } from '../model/language-model.js';
-import { messageTokens } from './tokens.js';
+import { messageTokens, messageTokensAtMost } from './tokens.js';
 
 export interface PromptInput {
   run: Run;
@@ -22,6 +22,7 @@ export interface PromptBudget {
 }
 
 export type BuiltPrompt =
+  /** `tokens` is exact, or an upper bound when the prompt fits without counting them. */
   | { ok: true; messages: ChatMessage[]; tokens: number; dropped: number }
   | { ok: false; reason: 'max_prompt_tokens'; tokens: number };
 
@@ -94,13 +95,18 @@ export async function buildPrompt(input: PromptInput, budget: PromptBudget): Pro
     history = history.slice(dropped);
   }
 
-  const fixed = [...system, ...current].reduce((n, m) => n + messageTokens(m), 0);
-  const historyTokens = history.map(messageTokens);
-  let total = fixed + historyTokens.reduce((a, b) => a + b, 0);
   const limit = Math.min(
     budget.contextWindow - budget.reserveForOutput,
     budget.promptTokensLeft ?? Number.POSITIVE_INFINITY,
   );
+  // Tokenizing is the costly part of building a prompt (milliseconds for a long thread, paid
+  // before the model is called): when even an upper bound fits, nothing would be dropped.
+  const atMost = [...system, ...history, ...current].reduce((n, m) => n + messageTokensAtMost(m), 0);
+  if (atMost <= limit) return { ok: true, messages: [...system, ...history, ...current], tokens: atMost, dropped };
+
+  const fixed = [...system, ...current].reduce((n, m) => n + messageTokens(m), 0);
+  const historyTokens = history.map(messageTokens);
+  let total = fixed + historyTokens.reduce((a, b) => a + b, 0);
   if (strategy.type === 'auto') {
     let start = 0;
     // keep at least the newest message of the thread when the run has not answered yet

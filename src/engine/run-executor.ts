@@ -53,7 +53,7 @@ interface OpenMessage {
   text: string;
   /** Images the run's code made before this message, shown above its text. */
   images: string[];
-  /** The message's writes so far (the inserts, then periodic saves of the text): each waits for the last. */
+  /** The periodic saves of the text so far: each waits for the last. */
   persisted: Promise<void>;
   /** A save of the text due within a second of the first unsaved delta, so a crash loses at most that. */
   saveTimer?: NodeJS.Timeout;
@@ -77,6 +77,10 @@ export class RunExecution {
   private run: Run;
   private openMessage: OpenMessage | undefined;
   private openTools: OpenToolStep | undefined;
+  /** The run has no steps yet (it never ran before this execution, which has written none so far). */
+  private noSteps: boolean;
+  /** Whether file_search results in this run's events carry their content. */
+  private readonly includeContent: boolean;
 
   private readonly fileSearch: FileSearchCalls;
   private readonly code: CodeInterpreterCalls;
@@ -86,10 +90,15 @@ export class RunExecution {
     private readonly projectId: string,
     run: Run,
     private readonly signal: AbortSignal,
-    /** Whether file_search results in this run's events carry their content. */
-    private readonly includeContent = false,
+    options: {
+      includeContent?: boolean;
+      /** The run never ran before: it has no steps (default: it was never started). */
+      fresh?: boolean;
+    } = {},
   ) {
     this.run = run;
+    this.includeContent = options.includeContent ?? false;
+    this.noSteps = options.fresh ?? run.started_at === null;
     const self = this;
     const ctx: ToolRunContext = {
       deps,
@@ -98,7 +107,7 @@ export class RunExecution {
         return self.run;
       },
       signal,
-      includeContent,
+      includeContent: this.includeContent,
       now: () => this.now(),
       emitToolDelta: (call) => this.emitToolDelta(call),
       emit: (event) => this.emit(event),
@@ -140,7 +149,8 @@ export class RunExecution {
       }
       this.emitRun('thread.run.in_progress');
       if (this.run.tools.some((t) => t.type === 'file_search')) await this.fileSearch.touchVectorStores();
-      const earlier = await this.deps.store.steps.forRun(this.projectId, this.run.id);
+      // A resumed run's server-side tool calls so far (their sources and files) carry on.
+      const earlier = this.noSteps ? [] : await this.deps.store.steps.forRun(this.projectId, this.run.id);
       for (const st of earlier) {
         this.fileSearch.restore(st.model_io ?? {});
         this.code.restore(st.model_io ?? {});
@@ -188,7 +198,7 @@ export class RunExecution {
     const run = this.run;
     const [messages, steps] = await Promise.all([
       store.messages.all(this.projectId, run.thread_id),
-      store.steps.forRun(this.projectId, run.id),
+      this.noSteps ? [] : store.steps.forRun(this.projectId, run.id),
     ]);
     const used = run.usage ?? usageOf(0, 0);
     const completionLeft = run.max_completion_tokens === null ? null : run.max_completion_tokens - used.completion_tokens;
@@ -379,13 +389,14 @@ export class RunExecution {
     const { ids, clock, store } = this.deps;
     const message = newAssistantMessage(this.run, ids, clock);
     const step = newStep(this.run, { type: 'message_creation', message_creation: { message_id: message.id } }, ids, clock);
-    // The first token should not wait for two writes: they go out while the text streams, and
-    // closing the message waits for them (`persisted`).
-    const persisted = store.steps.insert(this.projectId, step).then(() => store.messages.insert(this.projectId, message));
-    persisted.catch(() => undefined);
+    this.noSteps = false;
+    // The rows go in before the events that name them, so whoever hears of the message can read
+    // it (and a crash cannot leave streamed text of a message that never existed): one write, in
+    // one round trip, between the model's first token and the client's.
+    await store.steps.insert(this.projectId, step, message);
     const images = this.code.pendingImages;
     this.code.pendingImages = [];
-    this.openMessage = { step, message, text: '', images, persisted };
+    this.openMessage = { step, message, text: '', images, persisted: Promise.resolve() };
     this.emitStep('thread.run.step.created', step);
     this.emitStep('thread.run.step.in_progress', step);
     this.emitMessage('thread.message.created', message);
@@ -467,6 +478,7 @@ export class RunExecution {
 
   private async openToolStep(): Promise<void> {
     const step = newStep(this.run, { type: 'tool_calls', tool_calls: [] }, this.deps.ids, this.deps.clock);
+    this.noSteps = false;
     await this.deps.store.steps.insert(this.projectId, step);
     this.openTools = { step, calls: [], byUpstreamId: new Map(), serverArgs: new Map(), modelIo: {} };
     this.emitStep('thread.run.step.created', step);
@@ -522,8 +534,8 @@ export class RunExecution {
     if (this.openMessage) {
       const open = this.openMessage;
       clearTimeout(open.saveTimer);
-      // A failed insert or text save is no reason to leave open what the clients were shown: the
-      // updates below find what there is.
+      // A failed text save is no reason to leave open what the clients were shown: the updates
+      // below write the text there is.
       await open.persisted.catch(() => undefined);
       const reason = how === 'cancelled' ? 'run_cancelled' : how === 'failed' ? 'run_failed' : 'max_tokens';
       const message = incompleteMessage(

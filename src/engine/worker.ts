@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { unixSeconds } from '../core/clock.js';
 import { toWireStep, type Message, type Run, type RunStep } from '../core/wire.js';
+import type { RunHold } from '../store/store.js';
 import type { EngineDeps } from './deps.js';
 import { ClaimLoop } from '../jobs/claim-loop.js';
 import { RunExecution } from './run-executor.js';
@@ -8,6 +9,21 @@ import { finishStep, incompleteMessage } from './run-records.js';
 
 /** Most runs one claim takes at once. */
 const CLAIM_BATCH = 32;
+/**
+ * Room in this process for a run being created, so that it starts here at once instead of going
+ * through the queue and a claim: the run is written already claimed (`claim(run)`, in_progress
+ * under `lease`), its created and queued events are published, then `start` executes it.
+ */
+export interface RunSlot {
+  /** This worker's lease, to write the claimed run with. */
+  lease: RunHold;
+  /** The run as this worker takes it: in_progress, started now. */
+  claim(run: Run): Run;
+  /** Executes the claimed run, written with `lease`, once its first events are out. */
+  start(projectId: string, run: Run, includeContent: boolean): void;
+  /** Gives the room back unused (the run was not written). */
+  cancel(): void;
+}
 
 export interface WorkerOptions {
   concurrency: number;
@@ -32,6 +48,10 @@ export class RunWorker {
   private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly claims: ClaimLoop;
   private timers: NodeJS.Timeout[] = [];
+  /** Slots handed out by `reserve` and not yet started or cancelled. */
+  private reserved = 0;
+  private started = false;
+  private stopping = false;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -39,10 +59,10 @@ export class RunWorker {
   ) {
     this.claims = new ClaimLoop({
       pollMs: options.pollMs,
-      hasCapacity: () => this.active.size < this.options.concurrency,
+      hasCapacity: () => this.free() > 0,
       claimOne: async () => {
         // a burst of queued runs is taken a batch per round trip, as many as there are free slots
-        const free = Math.min(CLAIM_BATCH, this.options.concurrency - this.active.size);
+        const free = Math.min(CLAIM_BATCH, this.free());
         const claimed = await this.deps.store.runs.claim(this.id, this.deps.clock.nowMs(), this.options.leaseMs, free);
         for (const next of claimed) this.execute(next.projectId, next.run, next.includeContent);
         return claimed.length > 0;
@@ -52,6 +72,7 @@ export class RunWorker {
   }
 
   start(): void {
+    this.started = true;
     this.claims.start();
     const heartbeat = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
     const maintenance = setInterval(() => void this.maintain(false), this.options.pollMs);
@@ -59,6 +80,37 @@ export class RunWorker {
     maintenance.unref();
     this.timers.push(heartbeat, maintenance);
     void this.maintain(this.options.exclusive);
+  }
+
+  private free(): number {
+    return this.options.concurrency - this.active.size - this.reserved;
+  }
+
+  /**
+   * Room to execute a run this process is creating, without the queue and a claim (see RunSlot);
+   * null when this worker is not running or has no room (the run then waits for a claim).
+   */
+  reserve(): RunSlot | null {
+    if (!this.started || this.stopping || this.free() <= 0) return null;
+    this.reserved++;
+    let open = true;
+    const close = () => {
+      if (!open) return false;
+      open = false;
+      this.reserved--;
+      return true;
+    };
+    const { clock } = this.deps;
+    return {
+      lease: { by: this.id, untilMs: clock.nowMs() + this.options.leaseMs },
+      claim: (run) => ({ ...run, status: 'in_progress', started_at: run.started_at ?? unixSeconds(clock) }),
+      start: (projectId, run, includeContent) => {
+        if (close()) this.execute(projectId, run, includeContent, true);
+      },
+      cancel: () => {
+        if (close()) this.notify();
+      },
+    };
   }
 
   /** A run was queued: look for work now rather than at the next poll. */
@@ -79,6 +131,7 @@ export class RunWorker {
   }
 
   async stop(graceMs = 5000): Promise<void> {
+    this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     await this.claims.stop();
     const all = Promise.all([...this.active.values()].map((a) => a.done));
@@ -88,7 +141,8 @@ export class RunWorker {
     await all;
   }
 
-  private execute(projectId: string, run: Run, includeContent: boolean): void {
+  /** Executes a run claimed by this worker; `fresh` when it never ran before (whatever its started_at). */
+  private execute(projectId: string, run: Run, includeContent: boolean, fresh = run.started_at === null): void {
     const controller = new AbortController();
     // A cancel made through another process arrives as its `cancelling` event (the heartbeat
     // would also see it, but only every few seconds).
@@ -96,7 +150,7 @@ export class RunWorker {
     void (async () => {
       for await (const { event } of events) if (event.event === 'thread.run.cancelling') controller.abort('cancel');
     })();
-    const execution = new RunExecution(this.deps, projectId, run, controller.signal, includeContent);
+    const execution = new RunExecution(this.deps, projectId, run, controller.signal, { includeContent, fresh });
     const done = execution
       .execute()
       .catch((err) => this.deps.logger.error({ err, runId: run.id }, 'run execution crashed'))

@@ -151,8 +151,10 @@ export interface OwnedRun {
 
 export interface RunRepo {
   /**
-   * Inserts a queued run, atomically with a new thread (create-and-run) and any messages that go
-   * in first (`additional_messages`). Throws ActiveRunConflict when the thread has an active run.
+   * Inserts a run, atomically with a new thread (create-and-run) and any messages that go in first
+   * (`additional_messages`). Throws ActiveRunConflict when the thread has an active run. The run is
+   * `queued`, under `hold` while its writer publishes its events; or, when the writer's process
+   * executes it at once, already claimed: `in_progress` with that worker's lease as `hold`.
    */
   insert(projectId: string, run: Run, with_: { thread?: Thread; messages: Message[]; includeContent?: boolean; hold?: RunHold }): Promise<void>;
   get(projectId: string, threadId: string, id: string): Promise<Run | undefined>;
@@ -178,7 +180,11 @@ export interface RunRepo {
 }
 
 export interface StepRepo {
-  insert(projectId: string, step: RunStep): Promise<void>;
+  /**
+   * Inserts a step; with `message` (the one a message_creation step creates), both at once, in
+   * one statement or transaction.
+   */
+  insert(projectId: string, step: RunStep, message?: Message): Promise<void>;
   save(projectId: string, step: RunStep): Promise<void>;
   get(projectId: string, threadId: string, runId: string, id: string): Promise<RunStep | undefined>;
   list(projectId: string, threadId: string, runId: string, query: ListQuery): Promise<Page<RunStep>>;

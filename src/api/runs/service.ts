@@ -73,16 +73,31 @@ export function createRunService(deps: Deps) {
     return { by: `api:${runId}`, untilMs: clock.nowMs() + QUEUE_HOLD_MS };
   }
 
+  /**
+   * Writes the run and publishes its first events (`created`, `queued`). When this process has
+   * room, the run is written already claimed by its worker and started there as soon as they are
+   * out; otherwise it is written `queued`, held until they are out, and a worker (this process's
+   * or another's) claims it.
+   */
   async function enqueue(projectId: string, run: Run, with_: { thread?: Thread; messages: Message[]; includeContent?: boolean }): Promise<void> {
-    const h = hold(run.id);
+    const slot = runControl.reserve();
+    const stored = slot ? slot.claim(run) : run;
+    const h = slot?.lease ?? hold(run.id);
     try {
-      await store.runs.insert(projectId, run, { ...with_, hold: h });
+      await store.runs.insert(projectId, stored, { ...with_, hold: h });
     } catch (err) {
+      slot?.cancel();
       if (err instanceof ActiveRunConflict) throw activeRunError(err.threadId, err.activeRunId);
       throw err;
     }
-    bus.publish(run.id, { event: 'thread.run.created', data: run });
-    bus.publish(run.id, { event: 'thread.run.queued', data: run });
+    try {
+      bus.publish(run.id, { event: 'thread.run.created', data: run });
+      bus.publish(run.id, { event: 'thread.run.queued', data: run });
+    } finally {
+      // written claimed by this process: nobody else would start it
+      slot?.start(projectId, stored, with_.includeContent ?? false);
+    }
+    if (slot) return;
     await store.runs.release(h.by, run.id);
     runControl.notify();
   }

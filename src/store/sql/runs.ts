@@ -32,32 +32,35 @@ function isUniqueViolation(err: unknown): boolean {
 export function runRepo(db: Kysely<Tables>, dialect: Store['dialect']): RunRepo {
   const repo: RunRepo = {
     async insert(projectId, run, with_) {
-      try {
-        await db.transaction().execute(async (tx) => {
-          if (with_.thread) await tx.insertInto('threads').values(threadToRow(projectId, with_.thread)).execute();
+      // one row needs no transaction (on PostgreSQL, BEGIN and COMMIT are two more round trips)
+      const single = !with_.thread && !with_.messages.length;
+      const write = async (tx: Kysely<Tables>) => {
+        if (with_.thread) await tx.insertInto('threads').values(threadToRow(projectId, with_.thread)).execute();
+        await tx
+          .insertInto('runs')
+          .values({
+            id: run.id,
+            project_id: projectId,
+            thread_id: run.thread_id,
+            created_at: run.created_at,
+            status: run.status,
+            expires_at: run.expires_at,
+            body: bodyOf(run),
+            metadata: JSON.stringify(run.metadata),
+            locked_by: with_.hold?.by ?? null,
+            locked_until: with_.hold?.untilMs ?? null,
+            include_content: with_.includeContent ? 1 : 0,
+          })
+          .execute();
+        if (with_.messages.length) {
           await tx
-            .insertInto('runs')
-            .values({
-              id: run.id,
-              project_id: projectId,
-              thread_id: run.thread_id,
-              created_at: run.created_at,
-              status: run.status,
-              expires_at: run.expires_at,
-              body: bodyOf(run),
-              metadata: JSON.stringify(run.metadata),
-              locked_by: with_.hold?.by ?? null,
-              locked_until: with_.hold?.untilMs ?? null,
-              include_content: with_.includeContent ? 1 : 0,
-            })
+            .insertInto('messages')
+            .values(with_.messages.map((m) => messageToRow(projectId, m)))
             .execute();
-          if (with_.messages.length) {
-            await tx
-              .insertInto('messages')
-              .values(with_.messages.map((m) => messageToRow(projectId, m)))
-              .execute();
-          }
-        });
+        }
+      };
+      try {
+        await (single ? write(db) : db.transaction().execute(write));
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         const active = await repo.active(projectId, run.thread_id);

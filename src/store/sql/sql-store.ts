@@ -32,7 +32,7 @@ export function createSqlStore(db: Kysely<Tables>, dialect: Store['dialect'], re
     uploads: uploadRepo(db),
     apiKeys: apiKeyRepo(db),
     runs: runRepo(db, dialect),
-    steps: stepRepo(db),
+    steps: stepRepo(db, dialect),
     vectorStores: vectorStoreRepo(db),
     vectorStoreFiles: vectorStoreFileRepo(db),
     fileBatches: fileBatchRepo(db),

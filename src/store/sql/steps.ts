@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { RunStep } from '../../core/wire.js';
-import type { StepRepo } from '../store.js';
+import type { StepRepo, Store } from '../store.js';
+import { messageToRow } from './messages.js';
 import { paginate } from './paginate.js';
 import type { RunStepRow, Tables } from './tables.js';
 
@@ -8,21 +9,36 @@ function fromRow(r: Pick<RunStepRow, 'body'>): RunStep {
   return JSON.parse(r.body) as RunStep;
 }
 
-export function stepRepo(db: Kysely<Tables>): StepRepo {
+function stepToRow(projectId: string, step: RunStep): RunStepRow {
   return {
-    async insert(projectId, step) {
-      await db
-        .insertInto('run_steps')
-        .values({
-          id: step.id,
-          project_id: projectId,
-          thread_id: step.thread_id,
-          run_id: step.run_id,
-          created_at: step.created_at,
-          status: step.status,
-          body: JSON.stringify(step),
-        })
-        .execute();
+    id: step.id,
+    project_id: projectId,
+    thread_id: step.thread_id,
+    run_id: step.run_id,
+    created_at: step.created_at,
+    status: step.status,
+    body: JSON.stringify(step),
+  };
+}
+
+export function stepRepo(db: Kysely<Tables>, dialect: Store['dialect']): StepRepo {
+  return {
+    async insert(projectId, step, message) {
+      if (!message) return void (await db.insertInto('run_steps').values(stepToRow(projectId, step)).execute());
+      // The first token of an answer waits for these rows (its events name them): PostgreSQL
+      // writes both in one round trip; SQLite in one transaction, one commit instead of two.
+      if (dialect === 'postgres') {
+        await db
+          .with('step', (w) => w.insertInto('run_steps').values(stepToRow(projectId, step)))
+          .insertInto('messages')
+          .values(messageToRow(projectId, message))
+          .execute();
+        return;
+      }
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('run_steps').values(stepToRow(projectId, step)).execute();
+        await tx.insertInto('messages').values(messageToRow(projectId, message)).execute();
+      });
     },
     async save(projectId, step) {
       await db
