@@ -7,7 +7,6 @@ import { MemoryEventBus } from '../memory-event-bus.js';
 const CHANNEL = 'open_assistants_run_events';
 /** NOTIFY payloads must stay under 8000 bytes; larger batches go through a table. */
 const MAX_PAYLOAD = 7000;
-const FLUSH_MS = 2;
 
 interface Envelope {
   origin: string;
@@ -17,9 +16,14 @@ interface Envelope {
 /**
  * The event bus across server processes sharing one PostgreSQL database. Every process keeps its
  * own in-memory bus (buffer and local subscribers); what one process publishes is also sent with
- * NOTIFY, batched per few milliseconds, and replayed into the other processes' buses, so a
- * stream can be served by a process other than the one executing the run. Batches too large for
- * a NOTIFY payload are stored in `run_event_batches` and only their id is sent.
+ * NOTIFY and replayed into the other processes' buses, so a stream can be served by a process
+ * other than the one executing the run. Batches too large for a NOTIFY payload are stored in
+ * `run_event_batches` and only their id is sent.
+ *
+ * Sending is batched without a timer: what is published during one turn of the event loop goes
+ * out at its end (setImmediate), and while a send is in flight whatever is published meanwhile
+ * waits for it and goes as one batch. An idle server sends a delta at once, with no wake-up of
+ * its own; a busy one sends fewer, larger batches, one at a time and in publish order.
  */
 export class PgEventBus implements EventBus {
   private readonly local: MemoryEventBus;
@@ -27,8 +31,9 @@ export class PgEventBus implements EventBus {
   private readonly pool: pg.Pool;
   private listener: pg.Client | undefined;
   private pending: Envelope['events'] = [];
-  private flushTimer: NodeJS.Timeout | undefined;
-  private sending: Promise<void> = Promise.resolve();
+  private flushScheduled = false;
+  /** The send in flight, if any; the next batch waits for it. */
+  private sending: Promise<void> | undefined;
   private closed = false;
 
   private constructor(connectionString: string, retainMs?: number, onError: (err: unknown) => void = () => undefined) {
@@ -104,16 +109,26 @@ export class PgEventBus implements EventBus {
   publish(runId: string, event: AssistantStreamEvent): void {
     this.local.publish(runId, event);
     this.pending.push([runId, event]);
-    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
+    if (this.flushScheduled || this.sending) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
+  /** Sends what is pending unless a send is in flight (it flushes again when done). */
   private flush(): void {
-    this.flushTimer = undefined;
+    if (this.sending || !this.pending.length) return;
     const events = this.pending;
     this.pending = [];
-    if (!events.length) return;
-    // NOTIFYs from one sender arrive in order; chaining keeps our sends in publish order too.
-    this.sending = this.sending.then(() => this.send(events)).catch(() => undefined);
+    // NOTIFYs from one sender arrive in order; one send at a time keeps ours in publish order too.
+    this.sending = this.send(events)
+      .catch(() => undefined)
+      .finally(() => {
+        this.sending = undefined;
+        this.flush();
+      });
   }
 
   private async send(events: Envelope['events']): Promise<void> {
@@ -159,9 +174,9 @@ export class PgEventBus implements EventBus {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    // what is pending goes out (after the send in flight, which flushes again when done)
     this.flush();
-    await this.sending;
+    while (this.sending) await this.sending;
     await this.listener?.end().catch(() => undefined);
     await this.pool.end();
   }

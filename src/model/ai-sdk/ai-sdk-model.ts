@@ -111,8 +111,9 @@ async function* streamTurn(options: AiSdkModelOptions, request: ModelRequest): A
   if (request.signal.aborted) throw new ModelError('aborted', 'The request was aborted.');
   request.signal.addEventListener('abort', onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
+  // one timer per request, pushed back on every chunk (refresh() re-arms it without a new one)
   const arm = () => {
-    clearTimeout(timer);
+    if (timer) return void timer.refresh();
     timer = setTimeout(() => {
       timedOut = true;
       controller.abort(new Error('upstream idle timeout'));
