@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Assistant } from '../../core/wire.js';
 import type { AssistantRepo } from '../store.js';
 import { paginate } from './paginate.js';
-import { prepared, type ReadNow } from './prepared.js';
+import { preparedFirst, type ReadNow } from './prepared.js';
 import { fromJson, toJson, type AssistantRow, type Tables } from './tables.js';
 
 function toRow(projectId: string, a: Assistant): AssistantRow {
@@ -24,7 +24,7 @@ function toRow(projectId: string, a: Assistant): AssistantRow {
   };
 }
 
-function fromRow(r: AssistantRow): Assistant {
+function fromRow(r: LookedUp): Assistant {
   return {
     id: r.id,
     object: 'assistant',
@@ -43,6 +43,42 @@ function fromRow(r: AssistantRow): Assistant {
   };
 }
 
+/** An assistant row without its project, as the hot look-up selects it, in this column order. */
+type LookedUp = Omit<AssistantRow, 'project_id'>;
+const COLUMNS = [
+  'id',
+  'created_at',
+  'name',
+  'description',
+  'model',
+  'instructions',
+  'tools',
+  'tool_resources',
+  'metadata',
+  'temperature',
+  'top_p',
+  'response_format',
+  'reasoning_effort',
+] as const;
+
+function fromValues(v: unknown[]): LookedUp {
+  return {
+    id: v[0] as string,
+    created_at: v[1] as number,
+    name: v[2] as string | null,
+    description: v[3] as string | null,
+    model: v[4] as string,
+    instructions: v[5] as string | null,
+    tools: v[6] as string,
+    tool_resources: v[7] as string | null,
+    metadata: v[8] as string,
+    temperature: v[9] as number | null,
+    top_p: v[10] as number | null,
+    response_format: v[11] as string | null,
+    reasoning_effort: v[12] as string | null,
+  };
+}
+
 const str = JSON.stringify;
 
 /**
@@ -51,7 +87,7 @@ const str = JSON.stringify;
  * output parses and re-serialises to the same text, so the bytes are identical; skipping the
  * parse and the second serialisation is most of what a hot read costs after the query itself.
  */
-function rowJson(r: AssistantRow): string {
+function rowJson(r: LookedUp): string {
   return (
     `{"id":${str(r.id)},"object":"assistant","created_at":${str(r.created_at)},"name":${str(r.name)},` +
     `"description":${str(r.description)},"model":${str(r.model)},"instructions":${str(r.instructions)},` +
@@ -62,8 +98,11 @@ function rowJson(r: AssistantRow): string {
 }
 
 export function assistantRepo(db: Kysely<Tables>, readNow?: ReadNow): AssistantRepo {
-  const byId = prepared(db, (id: string, projectId: string) =>
-    db.selectFrom('assistants').selectAll().where('id', '=', id).where('project_id', '=', projectId),
+  const byId = preparedFirst(
+    db,
+    (id: string, projectId: string) =>
+      db.selectFrom('assistants').select(COLUMNS).where('id', '=', id).where('project_id', '=', projectId),
+    fromValues,
     readNow,
   );
   return {
@@ -71,11 +110,11 @@ export function assistantRepo(db: Kysely<Tables>, readNow?: ReadNow): AssistantR
       await db.insertInto('assistants').values(toRow(projectId, a)).execute();
     },
     async get(projectId, id) {
-      const [row] = await byId(id, projectId);
+      const row = await byId(id, projectId);
       return row && fromRow(row);
     },
     async getJson(projectId, id) {
-      const [row] = await byId(id, projectId);
+      const row = await byId(id, projectId);
       return row && rowJson(row);
     },
     async update(projectId, a) {

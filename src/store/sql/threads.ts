@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Thread } from '../../core/wire.js';
 import type { ThreadRepo } from '../store.js';
 import { messageToRow } from './messages.js';
-import { prepared, type ReadNow } from './prepared.js';
+import { preparedFirst, type ReadNow } from './prepared.js';
 import { fromJson, toJson, type Tables, type ThreadRow } from './tables.js';
 
 export function threadToRow(projectId: string, t: Thread): ThreadRow {
@@ -15,7 +15,7 @@ export function threadToRow(projectId: string, t: Thread): ThreadRow {
   };
 }
 
-function fromRow(r: ThreadRow): Thread {
+function fromRow(r: LookedUp): Thread {
   return {
     id: r.id,
     object: 'thread',
@@ -25,10 +25,18 @@ function fromRow(r: ThreadRow): Thread {
   };
 }
 
+/** A thread row without its project, as the hot look-up selects it, in this column order. */
+type LookedUp = Omit<ThreadRow, 'project_id'>;
+const COLUMNS = ['id', 'created_at', 'tool_resources', 'metadata'] as const;
+
+function fromValues(v: unknown[]): LookedUp {
+  return { id: v[0] as string, created_at: v[1] as number, tool_resources: v[2] as string | null, metadata: v[3] as string };
+}
+
 const str = JSON.stringify;
 
 /** `JSON.stringify(fromRow(r))` without building the object (see assistants.ts rowJson). */
-function rowJson(r: ThreadRow): string {
+function rowJson(r: LookedUp): string {
   return (
     `{"id":${str(r.id)},"object":"thread","created_at":${str(r.created_at)},` +
     `"tool_resources":${r.tool_resources ?? 'null'},"metadata":${r.metadata}}`
@@ -36,8 +44,11 @@ function rowJson(r: ThreadRow): string {
 }
 
 export function threadRepo(db: Kysely<Tables>, readNow?: ReadNow): ThreadRepo {
-  const byId = prepared(db, (id: string, projectId: string) =>
-    db.selectFrom('threads').selectAll().where('id', '=', id).where('project_id', '=', projectId),
+  const byId = preparedFirst(
+    db,
+    (id: string, projectId: string) =>
+      db.selectFrom('threads').select(COLUMNS).where('id', '=', id).where('project_id', '=', projectId),
+    fromValues,
     readNow,
   );
   return {
@@ -53,11 +64,11 @@ export function threadRepo(db: Kysely<Tables>, readNow?: ReadNow): ThreadRepo {
       });
     },
     async get(projectId, id) {
-      const [row] = await byId(id, projectId);
+      const row = await byId(id, projectId);
       return row && fromRow(row);
     },
     async getJson(projectId, id) {
-      const [row] = await byId(id, projectId);
+      const row = await byId(id, projectId);
       return row && rowJson(row);
     },
     async update(projectId, t) {

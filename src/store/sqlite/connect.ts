@@ -20,12 +20,8 @@ export async function openSqliteStore(filename: string): Promise<SqlStore> {
   db.pragma('busy_timeout = 5000');
   loadVectorExtension(db);
   migrate(db);
-  const statements = withStatementCache(db);
-  const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: statements }) });
-  // Outside a transaction a statement sees exactly what one run through Kysely would: Kysely's
-  // queue only orders statements, and better-sqlite3 runs each to completion on this turn.
-  const readNow: ReadNow = (sql, parameters) => (db.inTransaction ? undefined : statements.prepare(sql).all(parameters));
-  return createSqlStore(kysely, 'sqlite', readNow);
+  const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
+  return createSqlStore(kysely, 'sqlite', readNow(db));
 }
 
 /**
@@ -60,6 +56,22 @@ function loadVectorExtension(db: Database.Database): void {
   } catch {
     // reported by the search index
   }
+}
+
+/**
+ * Hot look-ups run on the spot. Outside a transaction a statement sees exactly what one run
+ * through Kysely would: Kysely's queue only orders statements, and better-sqlite3 runs each to
+ * completion on this turn. Their statements are kept apart from Kysely's and return rows as value
+ * arrays (raw mode): building a row object property by property costs more than the look-up.
+ */
+function readNow(db: Database.Database): ReadNow {
+  const raw = new Map<string, Database.Statement>();
+  return (sql, parameters) => {
+    if (db.inTransaction) return undefined;
+    let stmt = raw.get(sql);
+    if (!stmt) raw.set(sql, (stmt = db.prepare(sql).raw(true)));
+    return (stmt.get(parameters) as unknown[] | undefined) ?? null;
+  };
 }
 
 function migrate(db: Database.Database): void {
