@@ -73,7 +73,7 @@ describeVs(
       EMBEDDING_MODEL: EMBED_MODEL,
       EMBEDDING_BASE_URL: upstreamURL!,
       // transient ingestion failures are retried when the job's lease lapses
-      RUN_LEASE_MS: '1500',
+      RUN_LEASE_MS: '3000',
       UPSTREAM_MAX_RETRIES: String(RETRIES),
       UPSTREAM_RETRY_BASE_MS: '10',
       // how long an embeddings call may go unanswered
