@@ -2,13 +2,15 @@
  * Requests per second of the real server against a bare Fastify hello-world measured in the same
  * run, so the ratio means something on any machine.
  *
- *   npx tsx bench/http-rps.ts [--duration=10] [--warmup=2] [--connections=50] [--only=TEXT] [--profile]
+ *   npx tsx bench/http-rps.ts [--duration=10] [--warmup=2] [--connections=50] [--rounds=3] [--only=TEXT] [--profile]
  *
  * Each server runs in its own child process (pinned to CPU 0 with `taskset` when there are two or
  * more CPUs), the load generator in this one (pinned to CPU 1), so autocannon does not starve the
- * server. The baseline runs first and again last (the faster run counts), which also shows whether
- * the machine was busy meanwhile; the server's CPU time per request is reported beside req/s
- * because it moves much less when it was.
+ * server. All servers start first; then, in each of `--rounds` rounds, every scenario takes its
+ * turn, so a busy spell on a shared machine falls on all of them alike, and each is compared with
+ * the baseline of its own round (medians over the rounds are reported, with the load average).
+ * The server's CPU time per request is reported beside req/s because it moves much less than
+ * req/s when other work shares the machine.
  * `--only=TEXT` runs just the scenarios whose name contains TEXT (plus the baseline); `--profile`
  * writes a V8 CPU profile of each server child under `$TMPDIR/oa-bench-profiles/`. The table is
  * printed and written between this benchmark's markers in bench/RESULTS.md.
@@ -100,13 +102,15 @@ interface Options {
   duration: number;
   warmup: number;
   connections: number;
+  /** Times every scenario is measured, the scenarios taking turns; medians are reported. */
+  rounds: number;
   profile: boolean;
   /** Only the scenarios whose name contains this (the baseline always runs). */
   only: string | null;
 }
 
-interface Measured {
-  scenario: string;
+/** One measurement of one scenario. */
+interface Sample {
   rps: number;
   p50: number;
   p99: number;
@@ -116,12 +120,24 @@ interface Measured {
   cpuUs: number | null;
 }
 
-interface Row extends Measured {
+interface Row {
+  scenario: string;
+  /** Medians over the rounds. */
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuUs: number | null;
+  /** Summed over the rounds. */
+  failed: number;
+  /** Median over the rounds of req/s over the baseline's in the same round. */
   ratio: number;
-  /** Share of one CPU the server used: under ~90% the load generator, not the server, was the limit. */
+  /** Share of one CPU the server used (median): under ~85% the server was not the limit. */
   busy: number | null;
-  /** Baseline CPU per request over this one's: the throughput ratio if both servers were saturated. */
+  /** Median over the rounds of the baseline's CPU per request over this one's. */
   cpuRatio: number | null;
+  /** The per-round ratios behind the medians. */
+  ratios: number[];
+  cpuRatios: number[];
 }
 
 interface Running {
@@ -144,18 +160,29 @@ function processCpuUs(pid: number | undefined): number | null {
   }
 }
 
+/** The 1, 5 and 15 minute load averages, or null where /proc is unavailable. */
+function loadAverage(): string | null {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return null;
+  }
+}
+
 function parseOptions(argv: string[]): Options {
-  const options: Options = { duration: 10, warmup: 2, connections: 50, profile: false, only: null };
+  const options: Options = { duration: 10, warmup: 2, connections: 50, rounds: 3, profile: false, only: null };
   for (const arg of argv) {
     const [name, value = ''] = arg.replace(/^--/, '').split('=');
     if (name === 'profile') options.profile = true;
     else if (name === 'only' && value) options.only = value;
-    else if (name === 'duration' || name === 'warmup' || name === 'connections') {
+    else if (name === 'duration' || name === 'warmup' || name === 'connections' || name === 'rounds') {
       const n = Number(value);
       if (!Number.isInteger(n) || n < (name === 'warmup' ? 0 : 1)) throw new Error(`--${name} must be a positive integer`);
       options[name] = n;
     } else {
-      throw new Error(`unknown option ${arg} (known: --duration=N --warmup=N --connections=N --only=TEXT --profile)`);
+      throw new Error(
+        `unknown option ${arg} (known: --duration=N --warmup=N --connections=N --rounds=N --only=TEXT --profile)`,
+      );
     }
   }
   return options;
@@ -208,56 +235,56 @@ async function post(url: string, body: unknown): Promise<{ id: string }> {
 
 type Target = Omit<AutocannonOptions, 'connections' | 'pipelining' | 'duration'>;
 
-async function measure(scenario: string, server: Running, target: Target, options: Options): Promise<Measured> {
-  const base = { ...target, connections: options.connections, pipelining: 1 };
-  if (options.warmup > 0) await autocannon({ ...base, duration: options.warmup });
-  const cpuBefore = server.cpuUs();
+interface Scenario {
+  name: string;
+  server: Running;
+  target: Target;
+  samples: Sample[];
+}
+
+async function measure(scenario: Scenario, options: Options, warm: boolean): Promise<Sample> {
+  const base = { ...scenario.target, connections: options.connections, pipelining: 1 };
+  if (warm && options.warmup > 0) await autocannon({ ...base, duration: options.warmup });
+  const cpuBefore = scenario.server.cpuUs();
   const r = await autocannon({ ...base, duration: options.duration });
-  const cpuAfter = server.cpuUs();
+  const cpuAfter = scenario.server.cpuUs();
   const cpuUs =
     cpuBefore === null || cpuAfter === null || r.requests.total === 0 ? null : (cpuAfter - cpuBefore) / r.requests.total;
   const failed = r.errors + r.timeouts + r.non2xx;
-  if (failed > 0) console.warn(`  ! ${scenario}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
-  console.log(`  ${scenario}: ${Math.round(r.requests.average)} req/s`);
-  return { scenario, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed, cpuUs };
+  if (failed > 0) console.warn(`  ! ${scenario.name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+  console.log(`  ${scenario.name}: ${Math.round(r.requests.average)} req/s, ${cpuUs === null ? 'n/a' : fmt(cpuUs, 1)} µs CPU/req`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed, cpuUs };
 }
 
 function wanted(scenario: string, options: Options): boolean {
   return options.only === null || scenario.includes(options.only);
 }
 
-/** GET an assistant and POST a message on one server (SQLite or PostgreSQL). */
-async function measureStore(kind: 'sqlite' | 'postgres', options: Options, databaseUrl?: string) {
-  const get = `${kind}: GET /v1/assistants/{id}`;
-  const create = `${kind}: POST /v1/threads/{id}/messages`;
-  if (!wanted(get, options) && !wanted(create, options)) return [];
-  const server = await startChild(kind, options, databaseUrl);
-  try {
-    const assistant = await post(`${server.url}/v1/assistants`, { model: 'gpt-4o', name: 'bench' });
-    const thread = await post(`${server.url}/v1/threads`, {});
-    const rows: Measured[] = [];
-    if (wanted(get, options)) {
-      const url = `${server.url}/v1/assistants/${assistant.id}`;
-      rows.push(await measure(get, server, { url, method: 'GET', headers: HEADERS }, options));
-    }
-    if (wanted(create, options)) {
-      const body = JSON.stringify({ role: 'user', content: 'hello' });
-      const url = `${server.url}/v1/threads/${thread.id}/messages`;
-      rows.push(await measure(create, server, { url, method: 'POST', headers: HEADERS, body }, options));
-    }
-    return rows;
-  } finally {
-    await server.stop();
-  }
+function storeScenarios(kind: 'sqlite' | 'postgres') {
+  return { get: `${kind}: GET /v1/assistants/{id}`, create: `${kind}: POST /v1/threads/{id}/messages` };
 }
 
-async function measureBare(scenario: string, options: Options): Promise<Measured> {
-  const bare = await startChild('bare', options);
-  try {
-    return await measure(scenario, bare, { url: `${bare.url}/`, method: 'GET', headers: HEADERS }, options);
-  } finally {
-    await bare.stop();
+function anyWanted(kind: 'sqlite' | 'postgres', options: Options): boolean {
+  return Object.values(storeScenarios(kind)).some((s) => wanted(s, options));
+}
+
+/** A server (SQLite or PostgreSQL) with an assistant to GET and a thread to POST messages to. */
+async function storeServer(kind: 'sqlite' | 'postgres', options: Options, databaseUrl?: string) {
+  const { get, create } = storeScenarios(kind);
+  const server = await startChild(kind, options, databaseUrl);
+  const assistant = await post(`${server.url}/v1/assistants`, { model: 'gpt-4o', name: 'bench' });
+  const thread = await post(`${server.url}/v1/threads`, {});
+  const scenarios: Scenario[] = [];
+  if (wanted(get, options)) {
+    const url = `${server.url}/v1/assistants/${assistant.id}`;
+    scenarios.push({ name: get, server, target: { url, method: 'GET', headers: HEADERS }, samples: [] });
   }
+  if (wanted(create, options)) {
+    const body = JSON.stringify({ role: 'user', content: 'hello' });
+    const url = `${server.url}/v1/threads/${thread.id}/messages`;
+    scenarios.push({ name: create, server, target: { url, method: 'POST', headers: HEADERS, body }, samples: [] });
+  }
+  return { server, scenarios };
 }
 
 /** Runs one statement on the admin database, on a connection of its own (none is held open). */
@@ -295,10 +322,43 @@ function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function medianOrNull(values: Array<number | null>): number | null {
+  return values.every((v): v is number => v !== null) && values.length > 0 ? median(values) : null;
+}
+
+function summarise(scenario: Scenario, baseline: Scenario): Row {
+  const samples = scenario.samples;
+  const ratios = samples.map((s, i) => s.rps / baseline.samples[i].rps);
+  const cpuRatios = samples.flatMap((s, i) => {
+    const base = baseline.samples[i].cpuUs;
+    return s.cpuUs && base ? [base / s.cpuUs] : [];
+  });
+  const cpuUs = medianOrNull(samples.map((s) => s.cpuUs));
+  return {
+    scenario: scenario.name,
+    rps: median(samples.map((s) => s.rps)),
+    p50: median(samples.map((s) => s.p50)),
+    p99: median(samples.map((s) => s.p99)),
+    cpuUs,
+    failed: samples.reduce((n, s) => n + s.failed, 0),
+    ratio: median(ratios),
+    busy: medianOrNull(samples.map((s) => (s.cpuUs === null ? null : (s.cpuUs * s.rps) / 1e6))),
+    cpuRatio: cpuRatios.length === samples.length ? median(cpuRatios) : null,
+    ratios,
+    cpuRatios,
+  };
+}
+
 function table(rows: Row[]): string {
   const or = (v: number | null, f: (v: number) => string) => (v === null ? 'n/a' : f(v));
   return [
-    '| scenario | req/s (mean) | p50 ms | p99 ms | failed | vs bare | server CPU µs/req | server busy | vs bare by CPU |',
+    '| scenario | req/s | p50 ms | p99 ms | failed | vs bare | server CPU µs/req | server busy | vs bare by CPU |',
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...rows.map((r) =>
       [
@@ -309,7 +369,7 @@ function table(rows: Row[]): string {
         fmt(r.p99),
         r.failed,
         `${fmt(r.ratio, 2)}×`,
-        or(r.cpuUs, (v) => fmt(v)),
+        or(r.cpuUs, (v) => fmt(v, 1)),
         or(r.busy, (v) => `${fmt(v * 100)}%`),
         or(r.cpuRatio, (v) => `${fmt(v, 2)}×`),
         '',
@@ -342,49 +402,63 @@ async function main(): Promise<void> {
     ? 'servers pinned to CPU 0, autocannon to CPU 1 (taskset)'
     : 'no CPU pinning (taskset or a second CPU missing)';
   const load =
-    `autocannon, ${options.connections} connections, pipelining 1, ` +
-    `${options.warmup}s warm-up then ${options.duration}s measured per scenario`;
-  console.log(`http-rps: ${load}; ${pinning}`);
+    `autocannon, ${options.connections} connections, pipelining 1; ${options.rounds} round(s) in which every scenario ` +
+    `takes its turn for ${options.duration}s (after a ${options.warmup}s warm-up in the first round); medians reported`;
+  const loadBefore = loadAverage();
+  console.log(`http-rps: ${load}; ${pinning}; load average ${loadBefore ?? 'n/a'}`);
 
-  const measured: Measured[] = [];
   const notes: string[] = [];
-
-  measured.push(await measureBare('bare Fastify: GET / (baseline)', options));
-  measured.push(...(await measureStore('sqlite', options)));
-  if (wanted('postgres: ', options)) {
-    const pgdb = await createPostgresDatabase();
-    if ('skipped' in pgdb) {
-      notes.push(`PostgreSQL skipped: ${pgdb.skipped}.`);
-      console.log(`  ${notes[notes.length - 1]}`);
-    } else {
-      try {
-        measured.push(...(await measureStore('postgres', options, pgdb.url)));
-      } catch (err) {
-        notes.push(`PostgreSQL scenarios failed: ${(err as Error).message}`);
+  const servers: Running[] = [];
+  let pgdb: { url: string; drop(): Promise<void> } | undefined;
+  const scenarios: Scenario[] = [];
+  try {
+    const bare = await startChild('bare', options);
+    servers.push(bare);
+    const baseline: Scenario = {
+      name: 'bare Fastify: GET / (baseline)',
+      server: bare,
+      target: { url: `${bare.url}/`, method: 'GET', headers: HEADERS },
+      samples: [],
+    };
+    scenarios.push(baseline);
+    if (anyWanted('sqlite', options)) {
+      const sqlite = await storeServer('sqlite', options);
+      servers.push(sqlite.server);
+      scenarios.push(...sqlite.scenarios);
+    }
+    if (anyWanted('postgres', options)) {
+      const created = await createPostgresDatabase();
+      if ('skipped' in created) {
+        notes.push(`PostgreSQL skipped: ${created.skipped}.`);
         console.log(`  ${notes[notes.length - 1]}`);
-      } finally {
-        await pgdb.drop();
+      } else {
+        pgdb = created;
+        const postgres = await storeServer('postgres', options, pgdb.url);
+        servers.push(postgres.server);
+        scenarios.push(...postgres.scenarios);
       }
     }
+    // The scenarios take turns, so a busy spell on the machine touches every one of them alike,
+    // and each is compared with the baseline measured in the same round.
+    for (let round = 0; round < options.rounds; round++) {
+      console.log(`round ${round + 1} of ${options.rounds}`);
+      for (const s of scenarios) s.samples.push(await measure(s, options, round === 0));
+    }
+  } finally {
+    for (const server of servers) await server.stop();
+    await pgdb?.drop();
   }
-  // The same baseline again: if it moved, something else was using the machine during the run.
-  measured.push(await measureBare('bare Fastify: GET / (baseline again, drift check)', options));
+  const loadAfter = loadAverage();
 
-  // Other work on the machine can only slow a run down, so the better of the two baseline runs is
-  // the baseline: a depressed one would flatter every ratio.
-  const bare = [measured[0], measured[measured.length - 1]];
-  const baseRps = Math.max(...bare.map((r) => r.rps));
-  const baseCpu = bare.every((r) => r.cpuUs !== null) ? Math.min(...bare.map((r) => r.cpuUs!)) : null;
-  const rows: Row[] = measured.map((r) => ({
-    ...r,
-    ratio: r.rps / baseRps,
-    busy: r.cpuUs === null ? null : (r.cpuUs * r.rps) / 1e6,
-    cpuRatio: r.cpuUs && baseCpu ? baseCpu / r.cpuUs : null,
-  }));
-  const drift = measured[measured.length - 1].rps / measured[0].rps - 1;
-  const steady = Math.abs(drift) <= 0.1;
+  const baseline = scenarios[0];
+  const rows = scenarios.map((s) => summarise(s, baseline));
+  const baseRps = baseline.samples.map((s) => s.rps);
+  const spread = (Math.max(...baseRps) - Math.min(...baseRps)) / median(baseRps);
+  const steady = spread <= 0.1;
   if (!steady) {
-    notes.push(`The baseline moved ${fmt(drift * 100)}% during the run: other work shared the machine; req/s ratios are unreliable.`);
+    notes.push(
+      `The baseline's req/s varied ${fmt(spread * 100)}% between rounds: other work shared the machine; req/s ratios are unreliable.`,
+    );
   }
   const saturated = (r: Row | undefined) => r !== undefined && (r.busy === null || r.busy >= 0.85);
   const idle = rows.filter((r) => !saturated(r));
@@ -397,20 +471,21 @@ async function main(): Promise<void> {
   }
   const getSqlite = rows.find((r) => r.scenario.startsWith('sqlite: GET'));
   if (getSqlite) {
-    const target = 'Target: SQLite GET at least 0.5× the bare hello-world';
     const verdict = (ratio: number) => `${ratio >= 0.5 ? 'meets' : 'misses'} it (${fmt(ratio, 2)}×)`;
-    const baseRow = rows.find((r) => r.rps === baseRps);
-    if (steady && saturated(baseRow) && saturated(getSqlite)) {
-      notes.push(`${target}: this run ${verdict(getSqlite.ratio)}.`);
-    } else {
-      const byCpu = getSqlite.cpuRatio === null ? '' : `; by CPU per request it ${verdict(getSqlite.cpuRatio)}`;
-      notes.push(`${target}: req/s in this run cannot tell (see above)${byCpu}.`);
-    }
+    const rounds = (ratios: number[]) => ratios.map((r) => `${fmt(r, 2)}×`).join(', ');
+    const trusted = steady && saturated(rows[0]) && saturated(getSqlite);
+    notes.push(
+      `Target: SQLite GET at least 0.5× the bare hello-world. By CPU per request it ${
+        getSqlite.cpuRatio === null ? 'cannot be told (no /proc)' : verdict(getSqlite.cpuRatio)
+      } (rounds: ${rounds(getSqlite.cpuRatios)}); by req/s it ${verdict(getSqlite.ratio)} (rounds: ${rounds(
+        getSqlite.ratios,
+      )})${trusted ? '' : ', a figure this run cannot vouch for (see above)'}.`,
+    );
   }
   notes.push(
-    '"vs bare" compares with the faster of the two baseline runs (by CPU: the cheaper). Server CPU µs/req is the ' +
-      "server process's user+system time over the measured requests, busy its share of one CPU; CPU per request " +
-      'moves much less than req/s when other work shares the machine.',
+    '"vs bare" is the median over the rounds of each round\'s ratio to the baseline measured in that round. Server CPU ' +
+      "µs/req is the server process's user+system time over the measured requests, busy its share of one CPU; CPU " +
+      'per request moves much less than req/s when other work shares the machine.',
   );
   if (options.profile) notes.push(`CPU profiles of the server children are in ${PROFILE_DIR}/ (open in Chrome DevTools).`);
 
@@ -421,6 +496,7 @@ async function main(): Promise<void> {
     '',
     `- date: ${new Date().toISOString()}`,
     `- machine: ${NPROC} CPUs (nproc), ${cpu}, Node ${process.version}, ${process.platform}/${process.arch}`,
+    `- load average (1/5/15 min): ${loadBefore ?? 'n/a'} before, ${loadAfter ?? 'n/a'} after`,
     `- command: \`${command}\``,
     `- load: ${load}; ${pinning}`,
     '',
