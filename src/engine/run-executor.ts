@@ -53,8 +53,10 @@ interface OpenMessage {
   text: string;
   /** Images the run's code made before this message, shown above its text. */
   images: string[];
-  /** The periodic saves of the text so far: each waits for the last. */
+  /** The message's writes: its insert (with its step), then periodic saves of the text; each waits for the last. */
   persisted: Promise<void>;
+  /** Set when the insert failed: nothing of the message exists and nobody heard of it. */
+  lost?: { err: unknown };
   /** A save of the text due within a second of the first unsaved delta, so a crash loses at most that. */
   saveTimer?: NodeJS.Timeout;
 }
@@ -81,6 +83,8 @@ export class RunExecution {
   private noSteps: boolean;
   /** Whether file_search results in this run's events carry their content. */
   private readonly includeContent: boolean;
+  /** Events kept back, in order, until the rows they name are written (see openNewMessage). */
+  private held: AssistantStreamEvent[] | undefined;
 
   private readonly fileSearch: FileSearchCalls;
   private readonly code: CodeInterpreterCalls;
@@ -121,7 +125,8 @@ export class RunExecution {
   }
 
   private emit(event: AssistantStreamEvent): void {
-    this.deps.bus.publish(this.run.id, event);
+    if (this.held) this.held.push(event);
+    else this.deps.bus.publish(this.run.id, event);
   }
 
   private emitRun(name: RunEventName): void {
@@ -263,7 +268,7 @@ export class RunExecution {
       this.emitStep('thread.run.step.completed', step);
       return 'continue';
     }
-    if (!this.openMessage) await this.openNewMessage();
+    if (!this.openMessage) this.openNewMessage();
     // The answer's message and step are finished in the same write as the run, so a crash (or a
     // failed write) cannot leave a finished answer on a run that never finished.
     if (finish.reason === 'length') {
@@ -303,8 +308,9 @@ export class RunExecution {
       case 'text-delta': {
         if (this.openTools) return; // text after tool calls in one turn is dropped, as the API does
         const first = !this.openMessage;
-        if (first) await this.openNewMessage();
+        if (first) this.openNewMessage();
         const open = this.openMessage!;
+        if (open.lost) throw open.lost.err;
         open.text += part.text;
         this.emitText(open, first ? { value: part.text, annotations: [] } : { value: part.text });
         open.saveTimer ??= setTimeout(() => this.saveText(open), TEXT_SAVE_MS);
@@ -385,23 +391,44 @@ export class RunExecution {
     });
   }
 
-  private async openNewMessage(): Promise<void> {
+  /**
+   * Opens the answer's message: its row and its message_creation step's are inserted together,
+   * and its events (and every event after them) are kept back until they are written, so whoever
+   * hears of the message can read it. The turn meanwhile goes on reading the model's stream, so
+   * text that arrives before an upstream failure is not left unread in its buffers.
+   */
+  private openNewMessage(): void {
     const { ids, clock, store } = this.deps;
     const message = newAssistantMessage(this.run, ids, clock);
     const step = newStep(this.run, { type: 'message_creation', message_creation: { message_id: message.id } }, ids, clock);
     this.noSteps = false;
-    // The rows go in before the events that name them, so whoever hears of the message can read
-    // it (and a crash cannot leave streamed text of a message that never existed): one write, in
-    // one round trip, between the model's first token and the client's.
-    await store.steps.insert(this.projectId, step, message);
     const images = this.code.pendingImages;
     this.code.pendingImages = [];
-    this.openMessage = { step, message, text: '', images, persisted: Promise.resolve() };
+    const open: OpenMessage = { step, message, text: '', images, persisted: Promise.resolve() };
+    this.held ??= [];
+    open.persisted = store.steps.insert(this.projectId, step, message).then(
+      () => this.release(),
+      (err: unknown) => {
+        // nothing was written: what names the message is dropped, and the run fails on its next part
+        open.lost = { err };
+        this.held = undefined;
+        throw err;
+      },
+    );
+    open.persisted.catch(() => undefined);
+    this.openMessage = open;
     this.emitStep('thread.run.step.created', step);
     this.emitStep('thread.run.step.in_progress', step);
     this.emitMessage('thread.message.created', message);
     this.emitMessage('thread.message.in_progress', message);
     if (images.length) this.emitContent(message.id, images.map((file_id, index) => ({ index, type: 'image_file', image_file: { file_id } })));
+  }
+
+  /** Publishes the events kept back, in order. */
+  private release(): void {
+    const events = this.held ?? [];
+    this.held = undefined;
+    for (const e of events) this.deps.bus.publish(this.run.id, e);
   }
 
   /**
@@ -537,6 +564,10 @@ export class RunExecution {
       // A failed text save is no reason to leave open what the clients were shown: the updates
       // below write the text there is.
       await open.persisted.catch(() => undefined);
+    }
+    if (this.openMessage?.lost) this.openMessage = undefined; // never written, never announced
+    if (this.openMessage) {
+      const open = this.openMessage;
       const reason = how === 'cancelled' ? 'run_cancelled' : how === 'failed' ? 'run_failed' : 'max_tokens';
       const message = incompleteMessage(
         { ...open.message, content: open.text || open.images.length ? this.contentOf(open, []) : [] },
