@@ -1,9 +1,10 @@
 /**
  * Retrieval benchmark for the file-search index (src/search), on SQLite and PostgreSQL.
  *
- *   npx tsx bench/retrieval.ts [--store=sqlite|postgres|all] [--legs=scifact,squad,ingest,latency]
+ *   npx tsx bench/retrieval.ts [--store=sqlite|postgres|all] [--legs=scifact,squad,ingest,latency,vector]
  *                              [--sizes=10000,100000] [--squad-every=10] [--hybrid-queries=100]
- *                              [--ingest-rounds=3] [--skip-scifact] [--skip-latency] [--no-write]
+ *                              [--ingest-rounds=3] [--vector-sizes=10000[,100000]] [--no-hnsw]
+ *                              [--skip-scifact] [--skip-latency] [--no-write]
  *
  * Embeddings come from a hashing embedder (test/fixtures/hashing-embedder.ts: signed feature
  * hashing of words, word pairs and character trigrams, 384-d) served over HTTP by a local
@@ -32,8 +33,11 @@
  *    searchStores on the same queries as the baseline, and the embedding call's share.
  * 5. Indexing throughput: MB of chunk text per second, for both the per-file SciFact adds and the
  *    bulk synthetic adds (1,000 chunks per call).
- * 6. Vector latency: brute-force cosine over 10k chunks with 384-d (pseudo-random) embeddings.
- * Results go to bench/RESULTS.md between the retrieval markers (when all stores ran).
+ * 6. Vector latency (bench/retrieval-vector.ts): SearchIndex.vector on the vector index
+ *    (sqlite-vec / pgvector) against the brute-force fallback, loaded alike in the same run, at
+ *    `vector-sizes` chunks; on PostgreSQL also an HNSW index, for comparison.
+ * Results go to bench/RESULTS.md between the retrieval markers (when all stores ran); a run
+ * without the vector leg keeps the vector block that is there.
  */
 import { readFileSync, writeFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -53,6 +57,7 @@ import { searchStores } from '../src/tools/search-stores.js';
 import { HASHING_DIMS, hashingEmbedding } from '../test/fixtures/hashing-embedder.js';
 import { startScriptedUpstream } from '../test/fixtures/scripted-upstream.js';
 import { openScratchSearchIndex, type ScratchSearchIndex } from '../src/search/sql/scratch-search-index.js';
+import { VECTOR_END, VECTOR_START, vectorLeg, vectorReport, type VectorLegResult } from './retrieval-vector.js';
 import type { SearchDialect } from '../src/search/sql/search-tables.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -68,7 +73,7 @@ const args = new Map(
   }),
 );
 const storeArg = args.get('store') ?? 'all';
-const LEGS = new Set((args.get('legs') ?? 'scifact,squad,ingest,latency').split(','));
+const LEGS = new Set((args.get('legs') ?? 'scifact,squad,ingest,latency,vector').split(','));
 if (args.get('skip-scifact') === 'true') LEGS.delete('scifact');
 if (args.get('skip-latency') === 'true') LEGS.delete('latency');
 const SQUAD_EVERY = Number(args.get('squad-every') ?? 10);
@@ -77,6 +82,7 @@ const INGEST_ROUNDS = Number(args.get('ingest-rounds') ?? 3);
 const EMBED_MODEL = `hashing-${HASHING_DIMS}`;
 const BACKENDS: SearchDialect[] = storeArg === 'all' ? ['sqlite', 'postgres'] : [storeArg as SearchDialect];
 const SIZES = (args.get('sizes') ?? '10000,100000').split(',').map(Number);
+const VECTOR_SIZES = (args.get('vector-sizes') ?? '10000').split(',').map(Number);
 const PG_ADMIN_URL = process.env.OA_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const LOAD = loadavg()
   .map((l) => l.toFixed(1))
@@ -270,52 +276,6 @@ async function sciFact(backend: SearchDialect, embedder: TimedEmbedder): Promise
   }
 }
 
-interface VectorResult {
-  backend: SearchDialect;
-  vectors: number;
-  dims: number;
-  p50: number;
-  p95: number;
-}
-
-/** Deterministic pseudo-random vectors (xorshift), for timing only. */
-function randomVector(seed: number, dims: number): Float32Array {
-  let x = (seed * 2654435761) >>> 0 || 1;
-  const v = new Float32Array(dims);
-  for (let i = 0; i < dims; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    v[i] = (x >>> 0) / 2 ** 32 - 0.5;
-  }
-  return v;
-}
-
-/** Brute-force cosine latency: VECTORS chunks with 384-d embeddings in a store of their own. */
-async function vectorLatency(s: ScratchSearchIndex, words: string[][]): Promise<VectorResult> {
-  const n = VECTORS;
-  const dims = 384;
-  for (let i = 0; i < n; i += 1000) {
-    await s.index.add(
-      Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({
-        ...syntheticChunk(words, i + k),
-        id: `vs_vec:${i + k}`,
-        vectorStoreId: 'vs_vec',
-        embedding: randomVector(i + k + 1, dims),
-      })),
-    );
-  }
-  await settle(s);
-  const times: number[] = [];
-  for (let q = 0; q < 120; q++) {
-    const t = performance.now();
-    await s.index.vector({ vectorStoreIds: ['vs_vec'], text: '', embedding: randomVector(1_000_000 + q, dims), limit: CANDIDATES });
-    if (q >= 20) times.push(performance.now() - t); // the first 20 warm up
-  }
-  times.sort((a, b) => a - b);
-  return { backend: s.dialect, vectors: n, dims, p50: percentile(times, 50), p95: percentile(times, 95) };
-}
-
 interface LatencyResult {
   backend: SearchDialect;
   chunks: number;
@@ -355,7 +315,7 @@ function latencyQueries(): string[] {
 async function latency(
   backend: SearchDialect,
   embedder: TimedEmbedder,
-): Promise<{ keyword: LatencyResult[]; hybrid: HybridResult[]; vector: VectorResult }> {
+): Promise<{ keyword: LatencyResult[]; hybrid: HybridResult[] }> {
   const words = passages().map((p) => p.split(/\s+/));
   const qs = latencyQueries();
   const s = await openScratchSearchIndex(backend, { pgAdminUrl: PG_ADMIN_URL });
@@ -402,9 +362,7 @@ async function latency(
       hybrid.push(h);
       process.stderr.write(`  ${backend} ${indexed} hybrid: p50 ${f1(h.hybrid.p50)} ms (keyword ${f1(h.keyword.p50)} ms, embedding ${f1(h.embed.p50)} ms)\n`);
     }
-    const vector = await vectorLatency(s, words);
-    process.stderr.write(`  ${backend} vectors ${vector.vectors}×${vector.dims}: p50 ${vector.p50.toFixed(1)} ms, p95 ${vector.p95.toFixed(1)} ms\n`);
-    return { keyword: out, hybrid, vector };
+    return { keyword: out, hybrid };
   } finally {
     await s.close();
   }
@@ -659,7 +617,7 @@ interface Results {
   ingest: IngestResult[];
   lat: LatencyResult[];
   hybrid: HybridResult[];
-  vec: VectorResult[];
+  vec: VectorLegResult[];
 }
 
 const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
@@ -755,24 +713,22 @@ function report({ quality, squad: sq, ingest, lat, hybrid, vec }: Results): stri
       '',
     );
   }
-  if (vec.length) {
-    lines.push(
-      `**Vector latency** (brute-force cosine in the application over one store's ${vec[0].vectors.toLocaleString('en-US')} chunks with ${vec[0].dims}-d embeddings, ${CANDIDATES} results, 100 queries after 20 warm-up)`,
-      '',
-      '| backend | vectors | p50 ms | p95 ms |',
-      '|---|--:|--:|--:|',
-      ...vec.map((r) => `| ${r.backend} | ${r.vectors.toLocaleString('en-US')} × ${r.dims} | ${f1(r.p50)} | ${f1(r.p95)} |`),
-      '',
-    );
-  }
+  if (vec.length) lines.push(vectorReport(vec, `npx tsx bench/retrieval.ts ${process.argv.slice(2).join(' ')}`.trim()), '');
   lines.push(END);
   return lines.join('\n');
 }
 
-function writeSection(section: string): void {
+function writeSection(fresh: string): void {
   const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
   const i = current.indexOf(START);
   const j = current.indexOf(END);
+  // without the vector leg, the vector block already there stays
+  const vi = current.indexOf(VECTOR_START);
+  const vj = current.indexOf(VECTOR_END);
+  const section =
+    fresh.includes(VECTOR_START) || !(i < vi && vi < vj && vj < j)
+      ? fresh
+      : fresh.replace(END, `${current.slice(vi, vj + VECTOR_END.length)}\n\n${END}`);
   const next = i >= 0 && j > i ? current.slice(0, i) + section + current.slice(j + END.length) : `${current.trimEnd()}\n\n${section}\n`;
   writeFileSync(RESULTS, next);
 }
@@ -808,8 +764,17 @@ async function main(): Promise<void> {
         const r = await latency(backend, embedder);
         results.lat.push(...r.keyword);
         results.hybrid.push(...r.hybrid);
-        results.vec.push(r.vector);
       }
+    }
+    if (LEGS.has('vector')) {
+      process.stderr.write('vector latency…\n');
+      results.vec = await vectorLeg({
+        backends: BACKENDS,
+        sizes: VECTOR_SIZES,
+        hnsw: args.get('no-hnsw') !== 'true',
+        pgAdminUrl: PG_ADMIN_URL,
+        progress: (line) => process.stderr.write(`${line}\n`),
+      });
     }
   } finally {
     await endpoint.close();
