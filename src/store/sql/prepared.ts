@@ -47,12 +47,17 @@ export function preparedFirst<A extends unknown[], R>(
   readNow?: ReadNow,
 ): (...args: A) => Promise<R | undefined> {
   let compiled: Compiled | undefined;
-  return async (...args: A) => {
-    compiled ??= compileOnce(build, args);
-    const params = parameters(compiled, args);
-    const now = readNow?.(compiled.sql, params);
-    if (now !== undefined) return now === null ? undefined : fromValues(now);
-    const result = await db.executeQuery<R>(CompiledQuery.raw(compiled.sql, params));
-    return result.rows[0];
+  const first = (result: { rows: R[] }) => result.rows[0];
+  // Not an async function: a row read on the spot settles one promise, not a chain of them.
+  return (...args: A) => {
+    try {
+      compiled ??= compileOnce(build, args);
+      const params = parameters(compiled, args);
+      const now = readNow?.(compiled.sql, params);
+      if (now !== undefined) return Promise.resolve(now === null ? undefined : fromValues(now));
+      return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, params)).then(first);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   };
 }
