@@ -195,6 +195,18 @@ describeEachBackend('errors over plain HTTP', {}, (s) => {
     });
   });
 
+  it('rejects a multipart body on a JSON endpoint like any other non-JSON body (it is not read as an empty one)', async () => {
+    const form = new FormData();
+    form.append('model', 'gpt-4o');
+    const encoded = new Response(form);
+    const body = new Uint8Array(await encoded.arrayBuffer());
+    const headers = { 'content-type': encoded.headers.get('content-type')! };
+    for (const path of ['/assistants', '/threads']) {
+      const res = await http(s.baseURL, path, { body, headers });
+      expectWireError(res, { status: 400, param: null, code: 'invalid_content_type', message: /^Invalid Content-Type header \(multipart\/form-data; boundary=.*\), expected application\/json\.$/ });
+    }
+  });
+
   it('rejects a file upload that is not multipart', async () => {
     const res = await http(s.baseURL, '/files', { json: { purpose: 'assistants' } });
     expectWireError(res, { status: 400, code: 'invalid_content_type', message: /expected multipart\/form-data/ });
