@@ -83,6 +83,7 @@ export class RunExecution {
   private noSteps: boolean;
   /** Whether file_search results in this run's events carry their content. */
   private readonly includeContent: boolean;
+  private history: Promise<Message[]> | undefined;
   /** Events kept back, in order, until the rows they name are written (see openNewMessage). */
   private held: AssistantStreamEvent[] | undefined;
 
@@ -98,11 +99,14 @@ export class RunExecution {
       includeContent?: boolean;
       /** The run never ran before: it has no steps (default: it was never started). */
       fresh?: boolean;
+      /** The thread's messages, already being read (for the first turn only). */
+      history?: Promise<Message[]>;
     } = {},
   ) {
     this.run = run;
     this.includeContent = options.includeContent ?? false;
     this.noSteps = options.fresh ?? run.started_at === null;
+    this.history = options.history;
     const self = this;
     const ctx: ToolRunContext = {
       deps,
@@ -201,8 +205,10 @@ export class RunExecution {
   private async turn(resolved: ResolvedModel): Promise<'continue' | 'done'> {
     const { store } = this.deps;
     const run = this.run;
+    const history = this.history ?? store.messages.all(this.projectId, run.thread_id);
+    this.history = undefined;
     const [messages, steps] = await Promise.all([
-      store.messages.all(this.projectId, run.thread_id),
+      history,
       this.noSteps ? [] : store.steps.forRun(this.projectId, run.id),
     ]);
     const used = run.usage ?? usageOf(0, 0);

@@ -19,8 +19,11 @@ export interface RunSlot {
   lease: RunHold;
   /** The run as this worker takes it: in_progress, started now. */
   claim(run: Run): Run;
-  /** Executes the claimed run, written with `lease`, once its first events are out. */
-  start(projectId: string, run: Run, includeContent: boolean): void;
+  /**
+   * Executes the claimed run, written with `lease`, once its first events are out; `history`:
+   * the thread's messages, if already being read.
+   */
+  start(projectId: string, run: Run, includeContent: boolean, history?: Promise<Message[]>): void;
   /** Gives the room back unused (the run was not written). */
   cancel(): void;
 }
@@ -104,8 +107,8 @@ export class RunWorker {
     return {
       lease: { by: this.id, untilMs: clock.nowMs() + this.options.leaseMs },
       claim: (run) => ({ ...run, status: 'in_progress', started_at: run.started_at ?? unixSeconds(clock) }),
-      start: (projectId, run, includeContent) => {
-        if (close()) this.execute(projectId, run, includeContent, true);
+      start: (projectId, run, includeContent, history) => {
+        if (close()) this.execute(projectId, run, includeContent, true, history);
       },
       cancel: () => {
         if (close()) this.notify();
@@ -142,7 +145,13 @@ export class RunWorker {
   }
 
   /** Executes a run claimed by this worker; `fresh` when it never ran before (whatever its started_at). */
-  private execute(projectId: string, run: Run, includeContent: boolean, fresh = run.started_at === null): void {
+  private execute(
+    projectId: string,
+    run: Run,
+    includeContent: boolean,
+    fresh = run.started_at === null,
+    history?: Promise<Message[]>,
+  ): void {
     const controller = new AbortController();
     // A cancel made through another process arrives as its `cancelling` event (the heartbeat
     // would also see it, but only every few seconds).
@@ -150,7 +159,7 @@ export class RunWorker {
     void (async () => {
       for await (const { event } of events) if (event.event === 'thread.run.cancelling') controller.abort('cancel');
     })();
-    const execution = new RunExecution(this.deps, projectId, run, controller.signal, { includeContent, fresh });
+    const execution = new RunExecution(this.deps, projectId, run, controller.signal, { includeContent, fresh, history });
     const done = execution
       .execute()
       .catch((err) => this.deps.logger.error({ err, runId: run.id }, 'run execution crashed'))

@@ -83,6 +83,10 @@ export function createRunService(deps: Deps) {
     const slot = runControl.reserve();
     const stored = slot ? slot.claim(run) : run;
     const h = slot?.lease ?? hold(run.id);
+    // A run started here with nothing written alongside it will prompt with the thread's messages
+    // as they are: they are read while the run is inserted (one round trip fewer before the model).
+    const history = slot && !with_.thread && !with_.messages.length ? store.messages.all(projectId, run.thread_id) : undefined;
+    history?.catch(() => undefined);
     try {
       await store.runs.insert(projectId, stored, { ...with_, hold: h });
     } catch (err) {
@@ -95,7 +99,7 @@ export function createRunService(deps: Deps) {
       bus.publish(run.id, { event: 'thread.run.queued', data: run });
     } finally {
       // written claimed by this process: nobody else would start it
-      slot?.start(projectId, stored, with_.includeContent ?? false);
+      slot?.start(projectId, stored, with_.includeContent ?? false, history);
     }
     if (slot) return;
     await store.runs.release(h.by, run.id);
