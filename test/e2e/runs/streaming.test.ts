@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { AssistantStreamEvent } from './sdk.js';
 import {
+  API_KEY,
   WEATHER_TOOL,
   assertStreamInvariants,
   describeRuns,
@@ -119,6 +120,41 @@ describeRuns('runs: streaming', {}, (ctx) => {
       assertStreamInvariants(events);
       const deltas = events.filter((e) => e.event === 'thread.message.delta').map((e) => dataOf(e).delta.content[0].text.value);
       assert.equal(deltas.join(''), 'Raw hello');
+    });
+
+    it('the message and step an event names can be read as soon as the event arrives', async () => {
+      const model = uniqueModel('rows-first');
+      t.upstream.script(model, { text: ['Rows ', 'before ', 'events.'], delayMs: 20 });
+      const { assistantId, threadId } = await setup(t.client, model);
+      const res = await fetch(`${t.baseURL}/threads/${threadId}/runs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'openai-beta': 'assistants=v2', 'content-type': 'application/json' },
+        body: JSON.stringify({ assistant_id: assistantId, stream: true }),
+      });
+      const reads: Array<Promise<string>> = [];
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const [frame] = parseSse(buffer.slice(0, cut + 2));
+          buffer = buffer.slice(cut + 2);
+          if (!frame || frame.data === '[DONE]') continue;
+          const data = JSON.parse(frame.data);
+          // read at once, while the stream goes on
+          if (frame.event === 'thread.message.created') {
+            reads.push(http(t.baseURL, `/threads/${threadId}/messages/${data.id}`).then((r) => `message ${r.status}`));
+          }
+          if (frame.event === 'thread.run.step.created') {
+            reads.push(http(t.baseURL, `/threads/${threadId}/runs/${data.run_id}/steps/${data.id}`).then((r) => `step ${r.status}`));
+          }
+        }
+      }
+      assert.deepEqual((await Promise.all(reads)).sort(), ['message 200', 'step 200']);
     });
 
     it('frames the SSE body per the spec and ends it with event: done / data: [DONE]', async () => {
