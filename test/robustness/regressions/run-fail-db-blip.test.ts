@@ -2,11 +2,11 @@
  * Regression (found by faults.test.ts's PostgreSQL restart, full mode): when the database went
  * away while a run was failing (or while its answer's message was being inserted), the executor's
  * failure writes threw, the run was left to the orphan sweep, and it ended with "The server stopped
- * while this run was in progress" instead of its own last_error; if the message's insert had
- * failed, the stream never got the message's thread.message.incomplete / step events. Now the
- * failure is written again while the database is away for a moment, and what is open is closed
- * for the stream even when its insert failed. The database faults are injected into store writes
- * (as node-postgres reports a lost connection).
+ * while this run was in progress" instead of its own last_error. Now the failure is written again
+ * while the database is away for a moment. The answer's message and its step are announced only
+ * once their rows exist, so when that insert fails nothing ever names them and the run fails with
+ * its own error. The database faults are injected into store writes (as node-postgres reports a
+ * lost connection).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -79,24 +79,30 @@ for (const backend of BACKENDS) {
       }
     });
 
-    it("the answer's message could not be inserted: the stream still sees it closed, the run failed", async () => {
+    it("the answer's message could not be inserted: nothing names it, the run failed with its own error", async () => {
       upstream.script('blip-b', { text: ['Never ', 'stored.'] });
       const store = server.server.store;
-      const insert = store.messages.insert.bind(store.messages);
+      // the answer's message goes in with its message_creation step, in one write
+      const insert = store.steps.insert.bind(store.steps);
       let inserts = 0;
-      store.messages.insert = async (projectId: string, m: Message) => {
-        if (m.role === 'assistant' && inserts++ < 1) throw lost();
-        return insert(projectId, m);
+      store.steps.insert = async (...args: Parameters<typeof insert>) => {
+        if (args[2] && inserts++ < 1) throw lost();
+        return insert(...args);
       };
       try {
-        const { events, run: final, steps } = await run('blip-b');
+        const { events, run: final, messages, steps } = await run('blip-b');
+        assert.equal(inserts, 1, 'the fault was injected');
         assert.equal(final.status, 'failed');
         assert.equal(final.last_error.code, 'server_error');
         assert.doesNotMatch(final.last_error.message, /stopped/);
-        assert.deepEqual(names(events).slice(-4), ['thread.message.incomplete', 'thread.run.step.failed', 'thread.run.failed', 'done']);
-        assert.deepEqual(steps.map((x: any) => x.status), ['failed']);
+        assert.deepEqual(names(events).slice(-2), ['thread.run.failed', 'done']);
+        const all = names(events);
+        assert.ok(!all.some((e) => e.startsWith('thread.message.')), `no event names a message that was never written: ${all}`);
+        assert.ok(!events.some((e) => e.event === 'thread.message.delta'));
+        assert.equal(messages.length, 1, 'only the user message exists');
+        assert.deepEqual(steps, []);
       } finally {
-        store.messages.insert = insert;
+        store.steps.insert = insert;
       }
     });
   });
