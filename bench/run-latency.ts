@@ -8,7 +8,7 @@
  *   3. N concurrent streaming runs (default 500, 50 deltas each): failures, events lost or out of
  *      order, first-token p50/p99, wall time, the server's peak RSS.
  *
- *   npx tsx bench/run-latency.ts [--runs=200] [--concurrent=500] [--store=sqlite|postgres] [--rounds=3]
+ *   npx tsx bench/run-latency.ts [--runs=200] [--concurrent=500] [--store=sqlite|postgres] [--rounds=3] [--warmup=300]
  *     [--skip=delta,concurrent] [--profile=DIR] [--no-write]
  *
  * The server runs in a child process pinned to CPU 0 (taskset); the scripted upstream in another
@@ -70,19 +70,22 @@ interface Options {
   concurrent: number;
   store: 'sqlite' | 'postgres';
   rounds: number;
+  /** First-token runs (each direct and through the server) before the measured rounds. */
+  warmup: number;
   skip: Set<string>;
   profile: string | null;
   write: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { runs: 200, concurrent: 500, store: 'sqlite', rounds: 3, skip: new Set(), profile: null, write: true };
+  const o: Options = { runs: 200, concurrent: 500, store: 'sqlite', rounds: 3, warmup: 300, skip: new Set(), profile: null, write: true };
   for (const arg of argv) {
     const [k, v = ''] = arg.replace(/^--/, '').split('=');
     if (k === 'runs') o.runs = Number(v);
     else if (k === 'concurrent') o.concurrent = Number(v);
     else if (k === 'store' && (v === 'sqlite' || v === 'postgres')) o.store = v;
     else if (k === 'rounds') o.rounds = Math.max(1, Number(v));
+    else if (k === 'warmup') o.warmup = Math.max(0, Number(v));
     else if (k === 'skip') for (const phase of v.split(',')) o.skip.add(phase);
     else if (k === 'profile') o.profile = v || join(tmpdir(), 'oa-run-latency-prof');
     else if (k === 'no-write') o.write = false;
@@ -293,9 +296,11 @@ async function main(): Promise<void> {
     const oneChunk = 'ttft';
     const SHORT = 2;
     const assistant = await json<{ id: string }>(await post(`${base}/assistants`, { model: oneChunk }));
-    for (let i = 0; i < 20; i++) {
+    // steady state, as a long-running server is: the hot paths compiled by V8's optimizing tiers
+    const warmThreads = await newThreads(base, options.warmup);
+    for (let i = 0; i < options.warmup; i++) {
       await direct(upstreamUrl, oneChunk);
-      await viaServer(base, assistant.id);
+      await viaServer(base, assistant.id, warmThreads[i]);
     }
     let stages = '';
     const rounds: Array<{ d50: number; d95: number; s50: number; s95: number; cpuPerRun: number }> = [];
@@ -392,7 +397,7 @@ async function main(): Promise<void> {
         `${loadavg().map((n) => n.toFixed(2)).join(' / ')} at the end`,
       `- command: \`npx tsx bench/run-latency.ts ${process.argv.slice(2).join(' ')}\``,
       '- server in a child process pinned to CPU 0 (taskset); scripted upstream in another child process and the client in this one, both on CPU 1',
-      `- ${options.rounds} rounds of ${options.runs} first-token runs and of 10 long runs per pacing, alternating direct and through the server; ` +
+      `- ${options.warmup} first-token runs each way to warm up, then ${options.rounds} rounds of ${options.runs} first-token runs and of 10 long runs per pacing, alternating direct and through the server; ` +
         'the median round is shown; server CPU is its process CPU time (all threads) during the runs through it',
       '',
       '| measurement | p50 ms | p95 ms | added by the server | server CPU |',
