@@ -3,9 +3,9 @@
  * every table of the database (and, for SQLite, the raw database files), and the server's own
  * output at LOG_LEVEL=info.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
@@ -71,11 +71,21 @@ export async function dumpTables(server: TestServer): Promise<Map<string, string
   return out;
 }
 
-/** The SQLite database files (main, WAL, journal) of a data directory, raw. */
+/**
+ * The SQLite database files (main, WAL, shared memory) of a data directory, raw. Read by a child
+ * process: closing any descriptor of a file drops every POSIX lock this process holds on it, and
+ * the server in this process keeps its WAL locks on those files; without them, another process
+ * opening the database (the `keys` CLI) would take the shared memory for unused and truncate it
+ * under the server's mapping (SIGBUS).
+ */
 export function sqliteFiles(dataDir: string): Buffer[] {
-  return readdirSync(dataDir)
-    .filter((f) => f.startsWith('open-assistants.db'))
-    .map((f) => readFileSync(join(dataDir, f)));
+  const script = `
+    const { readdirSync, readFileSync } = require('node:fs');
+    const dir = process.argv[1];
+    const files = readdirSync(dir).filter((f) => f.startsWith('open-assistants.db'));
+    process.stdout.write(JSON.stringify(files.map((f) => readFileSync(dir + '/' + f).toString('base64'))));`;
+  const out = execFileSync(process.execPath, ['-e', script, dataDir], { maxBuffer: 1 << 30, encoding: 'utf8' });
+  return (JSON.parse(out) as string[]).map((b) => Buffer.from(b, 'base64'));
 }
 
 /** A fresh PostgreSQL database for a child server; dropped by `drop`. */
