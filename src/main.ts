@@ -10,6 +10,7 @@ import { RunWorker } from './engine/worker.js';
 import type { EventBus } from './events/event-bus.js';
 import { MemoryEventBus } from './events/memory-event-bus.js';
 import { PgEventBus } from './events/postgres/pg-event-bus.js';
+import { controlSocketPath, startControlSocket } from './admin/control-socket.js';
 import { startSweeper } from './maintenance/sweeper.js';
 import { TextWorkerPool } from './ingest/text-worker-pool.js';
 import { buildProviders } from './model/ai-sdk/providers.js';
@@ -163,6 +164,16 @@ export async function startServer(
         )
       : logger.warn(`code_interpreter: NOT available (${a.reason}); runs that use it will fail until it is installed`),
   );
+  // `open-assistants keys` beside a server on the embedded database goes through the server
+  let control: { close(): Promise<void> } | undefined;
+  if (config.database.kind === 'sqlite' && config.database.filename !== ':memory:') {
+    const path = controlSocketPath(config.database.filename);
+    try {
+      control = await startControlSocket(path, store, (err) => logger.error({ err }, 'a control-socket command failed'));
+    } catch (err) {
+      logger.warn({ err }, `could not listen on ${path}: \`open-assistants keys\` cannot reach this server while it runs`);
+    }
+  }
   const sweeper = startSweeper({ store, blobs, clock, logger }, bus instanceof PgEventBus ? [() => bus.prune()] : []);
 
   return {
@@ -180,6 +191,7 @@ export async function startServer(
       await textPool?.close();
       await sandbox?.close();
       await bus.close?.();
+      await control?.close();
       await store.close();
     },
   };

@@ -161,7 +161,7 @@ export async function sendNamed(client: Client, channel: Channel['name'], name: 
 export function allowedDataPath(rel: string): boolean {
   const ID = '[0-9A-Za-z]{24}';
   const patterns = [
-    /^open-assistants\.db(-wal|-shm|-journal)?$/,
+    /^open-assistants\.db(-wal|-shm|-journal|\.sock)?$/,
     /^blobs\/$/,
     /^blobs\/(files|text|uploads)\/$/,
     new RegExp(`^blobs/(files|text)/file-${ID}$`),

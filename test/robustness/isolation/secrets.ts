@@ -82,7 +82,7 @@ export function sqliteFiles(dataDir: string): Buffer[] {
   const script = `
     const { readdirSync, readFileSync } = require('node:fs');
     const dir = process.argv[1];
-    const files = readdirSync(dir).filter((f) => f.startsWith('open-assistants.db'));
+    const files = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile() && d.name.startsWith('open-assistants.db')).map((d) => d.name);
     process.stdout.write(JSON.stringify(files.map((f) => readFileSync(dir + '/' + f).toString('base64'))));`;
   const out = execFileSync(process.execPath, ['-e', script, dataDir], { maxBuffer: 1 << 30, encoding: 'utf8' });
   return (JSON.parse(out) as string[]).map((b) => Buffer.from(b, 'base64'));
