@@ -157,31 +157,19 @@ export function vectorStoreFileRepo(db: Kysely<Tables>): VectorStoreFileRepo {
       // Listed by when each file was added (created_at), ties by file id. Cursors are file ids: the
       // position is the cursor row's (created_at, file_id), or, once that row is gone, the time its
       // sortable id carries.
-      const position = async (fileId: string): Promise<[number, string]> => {
-        const row = await db
-          .selectFrom('vector_store_files')
-          .select('created_at')
-          .where('vector_store_id', '=', vectorStoreId)
-          .where('file_id', '=', fileId)
-          .executeTakeFirst();
-        return [row ? Number(row.created_at) : Math.floor((idTimeMs(fileId) ?? 0) / 1000), fileId];
-      };
-      const desc = q.order === 'desc';
-      const beyond = (at: [number, string], forward: boolean) => {
-        const op = forward === desc ? '<' : '>';
-        return qb.where((eb) =>
-          eb.or([eb('created_at', op, at[0]), eb.and([eb('created_at', '=', at[0]), eb('file_id', op, at[1])])]),
-        );
-      };
-      if (q.after !== undefined) qb = beyond(await position(q.after), true);
-      if (q.before !== undefined) qb = beyond(await position(q.before), false);
-      const backwards = q.before !== undefined && q.after === undefined;
-      const dir = desc !== backwards ? 'desc' : 'asc';
-      const rows = await qb.orderBy('created_at', dir).orderBy('file_id', dir).limit(q.limit + 1).execute();
-      const hasMore = rows.length > q.limit;
-      if (hasMore) rows.pop();
-      if (backwards) rows.reverse();
-      return { data: rows.map(fileFromRow), hasMore };
+      const page = await paginate(qb, q, {
+        columns: ['created_at', 'file_id'],
+        at: async (fileId) => {
+          const row = await db
+            .selectFrom('vector_store_files')
+            .select('created_at')
+            .where('vector_store_id', '=', vectorStoreId)
+            .where('file_id', '=', fileId)
+            .executeTakeFirst();
+          return [row ? Number(row.created_at) : Math.floor((idTimeMs(fileId) ?? 0) / 1000), fileId];
+        },
+      });
+      return { data: page.data.map(fileFromRow), hasMore: page.hasMore };
     },
     async all(projectId, vectorStoreId) {
       const rows = await db
